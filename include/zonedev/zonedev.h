@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The zonedev harness: simulated systems (each a NUMA node with its own RAM
+ * and its own refcount scheme), their audit, counters and trace.
+ *
+ * Kernel concepts keep kernel names (include/zonedev/mm.h, memremap.h, ...);
+ * what a kernel does not have, the harness around it, is prefixed zd_.
+ */
+#ifndef _ZONEDEV_ZONEDEV_H
+#define _ZONEDEV_ZONEDEV_H
+
+#include <stdio.h>
+#include <zonedev/mm.h>
+#include <zonedev/memremap.h>
+#include <zonedev/ioport.h>
+#include <zonedev/slab.h>
+#include <zonedev/fault-inject.h>
+
+#define ZONEDEV_VERSION		"0.1.0"
+
+enum zd_trace_format {
+	ZD_TRACE_TEXT,		/* ftrace-style lines */
+	ZD_TRACE_JSON,		/* Chrome trace event JSON */
+};
+
+/* zd_config.flags */
+#define ZD_BUG_ABORT		0x1	/* abort() on the first model violation */
+#define ZD_QUIET		0x2	/* count violations, do not print them */
+
+/**
+ * struct zd_config - how to build a system
+ * @ram_size: bytes of system RAM, a multiple of 4 MiB (0: 256 MiB)
+ * @nr_cpus: simulated CPUs for percpu structures (0: 4)
+ * @scheme: ZD_REFCOUNT_ZERO (v6.15+, default) or ZD_REFCOUNT_ELEVATED
+ * @flags: ZD_BUG_ABORT, ZD_QUIET
+ * @report: where violations and audit findings go (NULL: stderr)
+ * @trace: trace sink, or NULL for no tracing
+ * @trace_format: ZD_TRACE_TEXT or ZD_TRACE_JSON
+ * @name: for reports
+ */
+struct zd_config {
+	unsigned long ram_size;
+	unsigned int nr_cpus;
+	enum zd_refcount_scheme scheme;
+	unsigned int flags;
+	FILE *report;
+	FILE *trace;
+	enum zd_trace_format trace_format;
+	const char *name;
+};
+
+struct zd_system;
+
+struct zd_system *zd_system_create(const struct zd_config *config);
+int zd_system_destroy(struct zd_system *sys);
+int zd_system_audit(struct zd_system *sys, FILE *report);
+unsigned long zd_system_take_bugs(struct zd_system *sys);
+unsigned long zd_system_bugs(struct zd_system *sys);
+int zd_system_nid(const struct zd_system *sys);
+enum zd_refcount_scheme zd_system_scheme(const struct zd_system *sys);
+const char *zd_scheme_name(enum zd_refcount_scheme scheme);
+struct zd_system *zd_page_system(const struct page *page);
+
+/* /proc/vmstat-style counters of one system */
+unsigned long zd_node_stat(struct zd_system *sys, enum node_stat_item item);
+unsigned long zd_vm_event(struct zd_system *sys, enum vm_event_item item);
+unsigned long zd_nr_free_pages(struct zd_system *sys);
+void zd_vmstat_show(struct zd_system *sys, FILE *out);
+
+#endif /* _ZONEDEV_ZONEDEV_H */

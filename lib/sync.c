@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * lib/sync: the out-of-line half of <zonedev/sync.h>.  Locks, wait queues,
+ * completions, harness threads and the simulated CPU assignment.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sched.h>
+#include <zonedev/sync.h>
+#include <zonedev/rcupdate.h>
+
+#ifdef ZD_TSAN
+unsigned long __zd_tsan_fence_word;
+#endif
+
+unsigned int nr_cpu_ids = 4;
+__thread int __zd_this_cpu = -1;
+__thread unsigned int __zd_thread_id;
+
+static atomic_t next_cpu = ATOMIC_INIT(0);
+static atomic_t next_thread_id = ATOMIC_INIT(0);
+
+unsigned int __zd_assign_cpu(void)
+{
+	unsigned int n = READ_ONCE(nr_cpu_ids);
+
+	__zd_this_cpu = (int)((unsigned int)atomic_fetch_add_relaxed(1, &next_cpu) % n);
+	return (unsigned int)__zd_this_cpu;
+}
+
+unsigned int __zd_assign_thread_id(void)
+{
+	__zd_thread_id = (unsigned int)atomic_inc_return(&next_thread_id);
+	return __zd_thread_id;
+}
+
+void zd_set_nr_cpus(unsigned int n)
+{
+	if (n == 0 || n > NR_CPUS)
+		n = n ? NR_CPUS : 1;
+	WRITE_ONCE(nr_cpu_ids, n);
+}
+
+void zd_thread_set_cpu(unsigned int cpu)
+{
+	__zd_this_cpu = (int)(cpu % READ_ONCE(nr_cpu_ids));
+}
+
+unsigned long long ktime_get_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void *zd_thread_trampoline(void *data)
+{
+	struct zd_thread *t = data;
+	void *ret;
+
+	/* Readers must be known to RCU before their first read-side section. */
+	rcu_register_thread();
+	ret = t->fn(t->arg);
+	rcu_unregister_thread();
+	return ret;
+}
+
+/**
+ * zd_thread_start() - run @fn(@arg) on a new harness thread
+ *
+ * Return: 0 or a negative errno.
+ */
+int zd_thread_start(struct zd_thread *t, void *(*fn)(void *), void *arg)
+{
+	int err;
+
+	t->fn = fn;
+	t->arg = arg;
+	t->ret = NULL;
+	err = pthread_create(&t->handle, NULL, zd_thread_trampoline, t);
+	return -err;
+}
+
+/** zd_thread_join() - wait for a harness thread; returns what its function returned */
+void *zd_thread_join(struct zd_thread *t)
+{
+	pthread_join(t->handle, &t->ret);
+	return t->ret;
+}
+
+/*
+ * A voluntary switch point.  Free-running threads need nothing here; the
+ * deterministic explorer will hook it.
+ */
+void cond_resched(void)
+{
+}
+
+/* ------------------------------------------------------------------ */
+
+static __cold void sync_fatal(const char *what, int err)
+{
+	fprintf(stderr, "zonedev: lib/sync: %s failed: %s\n", what, strerror(err));
+	abort();
+}
+
+static inline void pmutex_lock(pthread_mutex_t *m)
+{
+	int err = pthread_mutex_lock(m);
+
+	if (unlikely(err))
+		sync_fatal("pthread_mutex_lock", err);
+}
+
+static inline void pmutex_unlock(pthread_mutex_t *m)
+{
+	int err = pthread_mutex_unlock(m);
+
+	if (unlikely(err))
+		sync_fatal("pthread_mutex_unlock", err);
+}
+
+void __zd_lock_assert(bool held, const char *what, const char *file, int line)
+{
+	if (likely(held))
+		return;
+	fprintf(stderr, "zonedev: %s:%d: lock %s not held by this thread\n",
+		file, line, what);
+	abort();
+}
+
+void spin_lock_init(spinlock_t *lock)
+{
+	pthread_mutex_init(&lock->m, NULL);
+	lock->owner = 0;
+}
+
+void spin_lock(spinlock_t *lock)
+{
+	pmutex_lock(&lock->m);
+	WRITE_ONCE(lock->owner, current_thread_id());
+}
+
+bool spin_trylock(spinlock_t *lock)
+{
+	if (pthread_mutex_trylock(&lock->m))
+		return false;
+	WRITE_ONCE(lock->owner, current_thread_id());
+	return true;
+}
+
+void spin_unlock(spinlock_t *lock)
+{
+	if (unlikely(READ_ONCE(lock->owner) != current_thread_id())) {
+		fprintf(stderr, "zonedev: spin_unlock of a lock this thread does not hold\n");
+		abort();
+	}
+	WRITE_ONCE(lock->owner, 0);
+	pmutex_unlock(&lock->m);
+}
+
+void spin_lock_destroy(spinlock_t *lock)
+{
+	pthread_mutex_destroy(&lock->m);
+}
+
+void mutex_init(struct mutex *lock)
+{
+	pthread_mutex_init(&lock->m, NULL);
+	lock->owner = 0;
+}
+
+void mutex_lock(struct mutex *lock)
+{
+	pmutex_lock(&lock->m);
+	WRITE_ONCE(lock->owner, current_thread_id());
+}
+
+bool mutex_trylock(struct mutex *lock)
+{
+	if (pthread_mutex_trylock(&lock->m))
+		return false;
+	WRITE_ONCE(lock->owner, current_thread_id());
+	return true;
+}
+
+void mutex_unlock(struct mutex *lock)
+{
+	if (unlikely(READ_ONCE(lock->owner) != current_thread_id())) {
+		fprintf(stderr, "zonedev: mutex_unlock of a mutex this thread does not hold\n");
+		abort();
+	}
+	WRITE_ONCE(lock->owner, 0);
+	pmutex_unlock(&lock->m);
+}
+
+void mutex_destroy(struct mutex *lock)
+{
+	pthread_mutex_destroy(&lock->m);
+}
+
+/* ------------------------------------------------------------------ */
+
+void init_rwsem(struct rw_semaphore *sem)
+{
+	pthread_mutex_init(&sem->m, NULL);
+	pthread_cond_init(&sem->cond, NULL);
+	sem->readers = 0;
+	sem->writers_waiting = 0;
+	sem->owner = 0;
+}
+
+void destroy_rwsem(struct rw_semaphore *sem)
+{
+	pthread_cond_destroy(&sem->cond);
+	pthread_mutex_destroy(&sem->m);
+}
+
+static inline bool rwsem_read_blocked(struct rw_semaphore *sem)
+{
+	return sem->owner || sem->writers_waiting;
+}
+
+void down_read(struct rw_semaphore *sem)
+{
+	pmutex_lock(&sem->m);
+	while (rwsem_read_blocked(sem))
+		pthread_cond_wait(&sem->cond, &sem->m);
+	sem->readers++;
+	pmutex_unlock(&sem->m);
+}
+
+bool down_read_trylock(struct rw_semaphore *sem)
+{
+	bool ok;
+
+	pmutex_lock(&sem->m);
+	ok = !rwsem_read_blocked(sem);
+	if (ok)
+		sem->readers++;
+	pmutex_unlock(&sem->m);
+	return ok;
+}
+
+void up_read(struct rw_semaphore *sem)
+{
+	pmutex_lock(&sem->m);
+	if (unlikely(sem->readers <= 0)) {
+		fprintf(stderr, "zonedev: up_read without down_read\n");
+		abort();
+	}
+	if (--sem->readers == 0)
+		pthread_cond_broadcast(&sem->cond);
+	pmutex_unlock(&sem->m);
+}
+
+void down_write(struct rw_semaphore *sem)
+{
+	pmutex_lock(&sem->m);
+	sem->writers_waiting++;
+	while (sem->owner || sem->readers)
+		pthread_cond_wait(&sem->cond, &sem->m);
+	sem->writers_waiting--;
+	WRITE_ONCE(sem->owner, current_thread_id());
+	pmutex_unlock(&sem->m);
+}
+
+bool down_write_trylock(struct rw_semaphore *sem)
+{
+	bool ok;
+
+	pmutex_lock(&sem->m);
+	ok = !sem->owner && !sem->readers;
+	if (ok)
+		WRITE_ONCE(sem->owner, current_thread_id());
+	pmutex_unlock(&sem->m);
+	return ok;
+}
+
+void up_write(struct rw_semaphore *sem)
+{
+	pmutex_lock(&sem->m);
+	if (unlikely(sem->owner != current_thread_id())) {
+		fprintf(stderr, "zonedev: up_write by a thread that does not hold it\n");
+		abort();
+	}
+	WRITE_ONCE(sem->owner, 0);
+	pthread_cond_broadcast(&sem->cond);
+	pmutex_unlock(&sem->m);
+}
+
+void downgrade_write(struct rw_semaphore *sem)
+{
+	pmutex_lock(&sem->m);
+	WRITE_ONCE(sem->owner, 0);
+	sem->readers++;
+	pthread_cond_broadcast(&sem->cond);
+	pmutex_unlock(&sem->m);
+}
+
+bool rwsem_is_locked(struct rw_semaphore *sem)
+{
+	bool locked;
+
+	pmutex_lock(&sem->m);
+	locked = sem->owner || sem->readers;
+	pmutex_unlock(&sem->m);
+	return locked;
+}
+
+/* ------------------------------------------------------------------ */
+
+#define WAIT_TABLE_BITS	8
+#define WAIT_TABLE_SIZE	(1 << WAIT_TABLE_BITS)
+
+static struct wait_var_bucket wait_table[WAIT_TABLE_SIZE];
+static pthread_once_t wait_table_once = PTHREAD_ONCE_INIT;
+static pthread_condattr_t monotonic_condattr;
+
+static void wait_table_init(void)
+{
+	int i;
+
+	pthread_condattr_init(&monotonic_condattr);
+	pthread_condattr_setclock(&monotonic_condattr, CLOCK_MONOTONIC);
+	for (i = 0; i < WAIT_TABLE_SIZE; i++) {
+		pthread_mutex_init(&wait_table[i].m, NULL);
+		pthread_cond_init(&wait_table[i].cond, &monotonic_condattr);
+		atomic_set(&wait_table[i].waiters, 0);
+	}
+}
+
+struct wait_var_bucket *__var_waitqueue(const void *var)
+{
+	unsigned long h = (unsigned long)var;
+
+	pthread_once(&wait_table_once, wait_table_init);
+	h ^= h >> 17;
+	h *= 0x9E3779B97F4A7C15UL;
+	return &wait_table[h >> (BITS_PER_LONG - WAIT_TABLE_BITS)];
+}
+
+void __wait_var_prepare(struct wait_var_bucket *b)
+{
+	pmutex_lock(&b->m);
+	atomic_inc_return(&b->waiters);	/* seq_cst: pairs with wake_up_var() */
+}
+
+void __wait_var_sleep(struct wait_var_bucket *b)
+{
+	pthread_cond_wait(&b->cond, &b->m);
+}
+
+unsigned long long __wait_deadline_ns(unsigned long timeout_ms)
+{
+	return ktime_get_ns() + (unsigned long long)timeout_ms * 1000000ULL;
+}
+
+static void ns_to_timespec(unsigned long long ns, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)(ns / 1000000000ULL);
+	ts->tv_nsec = (long)(ns % 1000000000ULL);
+}
+
+bool __wait_var_sleep_deadline(struct wait_var_bucket *b, unsigned long long deadline_ns)
+{
+	struct timespec ts;
+
+	ns_to_timespec(deadline_ns, &ts);
+	return pthread_cond_timedwait(&b->cond, &b->m, &ts) == 0 ||
+	       ktime_get_ns() < deadline_ns;
+}
+
+void __wait_var_finish(struct wait_var_bucket *b)
+{
+	atomic_dec(&b->waiters);
+	pmutex_unlock(&b->m);
+}
+
+/**
+ * wake_up_var() - wake every thread in wait_var_event() on @var
+ *
+ * The caller has already made the waited-for condition true.
+ */
+void wake_up_var(const void *var)
+{
+	struct wait_var_bucket *b = __var_waitqueue(var);
+
+	smp_mb();
+	if (!atomic_read(&b->waiters))
+		return;
+	pmutex_lock(&b->m);
+	pthread_cond_broadcast(&b->cond);
+	pmutex_unlock(&b->m);
+}
+
+/* ------------------------------------------------------------------ */
+
+void init_completion(struct completion *x)
+{
+	pthread_once(&wait_table_once, wait_table_init);
+	x->done = 0;
+	pthread_mutex_init(&x->m, NULL);
+	pthread_cond_init(&x->cond, &monotonic_condattr);
+}
+
+void reinit_completion(struct completion *x)
+{
+	pmutex_lock(&x->m);
+	x->done = 0;
+	pmutex_unlock(&x->m);
+}
+
+void destroy_completion(struct completion *x)
+{
+	pthread_cond_destroy(&x->cond);
+	pthread_mutex_destroy(&x->m);
+}
+
+void complete(struct completion *x)
+{
+	pmutex_lock(&x->m);
+	if (x->done != ~0U)
+		x->done++;
+	pthread_cond_signal(&x->cond);
+	pmutex_unlock(&x->m);
+}
+
+void complete_all(struct completion *x)
+{
+	pmutex_lock(&x->m);
+	x->done = ~0U;
+	pthread_cond_broadcast(&x->cond);
+	pmutex_unlock(&x->m);
+}
+
+static inline void completion_consume(struct completion *x)
+{
+	if (x->done != ~0U)
+		x->done--;
+}
+
+void wait_for_completion(struct completion *x)
+{
+	pmutex_lock(&x->m);
+	while (!x->done)
+		pthread_cond_wait(&x->cond, &x->m);
+	completion_consume(x);
+	pmutex_unlock(&x->m);
+}
+
+unsigned long wait_for_completion_timeout(struct completion *x, unsigned long timeout_ms)
+{
+	unsigned long long deadline = __wait_deadline_ns(timeout_ms);
+	unsigned long long now;
+	struct timespec ts;
+	unsigned long left = 0;
+
+	ns_to_timespec(deadline, &ts);
+	pmutex_lock(&x->m);
+	while (!x->done) {
+		if (pthread_cond_timedwait(&x->cond, &x->m, &ts) && !x->done)
+			goto out;
+	}
+	completion_consume(x);
+	now = ktime_get_ns();
+	left = now < deadline ? (unsigned long)((deadline - now) / 1000000ULL) : 0;
+	left = left ? left : 1;
+out:
+	pmutex_unlock(&x->m);
+	return left;
+}
+
+bool try_wait_for_completion(struct completion *x)
+{
+	bool ok;
+
+	pmutex_lock(&x->m);
+	ok = x->done != 0;
+	if (ok)
+		completion_consume(x);
+	pmutex_unlock(&x->m);
+	return ok;
+}
+
+bool completion_done(struct completion *x)
+{
+	bool done;
+
+	pmutex_lock(&x->m);
+	done = x->done != 0;
+	pmutex_unlock(&x->m);
+	return done;
+}
