@@ -432,7 +432,7 @@ void *memremap_pages(struct dev_pagemap *pgmap, int nid)
 		goto out_unlock;
 	}
 
-	pgmap->state = ZD_PGMAP_LIVE;
+	WRITE_ONCE(pgmap->state, ZD_PGMAP_LIVE);
 	spin_lock(&sys->pgmaps_lock);
 	list_add_tail(&pgmap->node_list, &sys->pgmaps);
 	spin_unlock(&sys->pgmaps_lock);
@@ -473,7 +473,7 @@ static void pgmap_kill(struct dev_pagemap *pgmap)
 	unsigned long pfn;
 	int i;
 
-	pgmap->state = ZD_PGMAP_DYING;
+	WRITE_ONCE(pgmap->state, ZD_PGMAP_DYING);
 	percpu_ref_kill(&pgmap->ref);
 	if (pgmap->scheme == ZD_REFCOUNT_ZERO) {
 		if (pgmap->nr_map_refs)
@@ -532,7 +532,7 @@ static void pgmap_finish_unmap(struct dev_pagemap *pgmap)
 	spin_lock(&sys->pgmaps_lock);
 	list_del(&pgmap->node_list);
 	spin_unlock(&sys->pgmaps_lock);
-	pgmap->state = ZD_PGMAP_UNUSED;
+	WRITE_ONCE(pgmap->state, ZD_PGMAP_UNUSED);
 	mod_node_state(pgmap->nid, NR_PGMAP_LIVE, -1);
 	count_node_event(pgmap->nid, PGMAP_UNMAP);
 	if (READ_ONCE(sys->cfg.trace))
@@ -543,9 +543,12 @@ static void pgmap_finish_unmap(struct dev_pagemap *pgmap)
 
 static bool pgmap_unmappable(struct dev_pagemap *pgmap)
 {
-	if (!pgmap || (pgmap->state != ZD_PGMAP_LIVE && pgmap->state != ZD_PGMAP_DYING))
+	enum zd_pgmap_state state;
+
+	if (!pgmap)
 		return false;
-	return true;
+	state = READ_ONCE(pgmap->state);
+	return state == ZD_PGMAP_LIVE || state == ZD_PGMAP_DYING;
 }
 
 /**
@@ -566,7 +569,7 @@ void memunmap_pages(struct dev_pagemap *pgmap)
 				       __func__, __LINE__);
 		return;
 	}
-	if (pgmap->state == ZD_PGMAP_LIVE)
+	if (READ_ONCE(pgmap->state) == ZD_PGMAP_LIVE)
 		pgmap_kill(pgmap);
 	wait_for_completion(&pgmap->done);
 	pgmap_finish_unmap(pgmap);
@@ -587,7 +590,7 @@ int zd_memunmap_pages_timeout(struct dev_pagemap *pgmap, unsigned long timeout_m
 {
 	if (!pgmap_unmappable(pgmap))
 		return -EINVAL;
-	if (pgmap->state == ZD_PGMAP_LIVE)
+	if (READ_ONCE(pgmap->state) == ZD_PGMAP_LIVE)
 		pgmap_kill(pgmap);
 	if (!wait_for_completion_timeout(&pgmap->done, timeout_ms)) {
 		report_holders(pgmap, report);
@@ -676,7 +679,7 @@ void free_zone_device_folio(struct folio *folio)
 		return;
 	}
 	if (pgmap->scheme == ZD_REFCOUNT_ELEVATED) {
-		if (pgmap->state != ZD_PGMAP_DYING) {
+		if (READ_ONCE(pgmap->state) != ZD_PGMAP_DYING) {
 			/* Undo: an elevated-scheme page never sits below 1 while live. */
 			atomic_inc(&folio->_refcount);
 			__vm_bug_page(&folio->page, "device page dropped below its idle refcount 1 (put of a free page)",
@@ -830,7 +833,7 @@ int audit_pgmaps(struct zd_system *sys, FILE *out)
 
 	mutex_lock(&pgmap_lock);
 	list_for_each_entry(pgmap, &sys->pgmaps, node_list) {
-		if (pgmap->state == ZD_PGMAP_LIVE)
+		if (READ_ONCE(pgmap->state) == ZD_PGMAP_LIVE)
 			bad += audit_pgmap(pgmap, out);
 	}
 	mutex_unlock(&pgmap_lock);

@@ -11,10 +11,24 @@
 #ifndef _ZONEDEV_RCUPDATE_H
 #define _ZONEDEV_RCUPDATE_H
 
+#include <zonedev/sync.h>
+#ifdef ZD_TSAN
+/*
+ * liburcu's inline read side wakes the grace-period thread through a
+ * futex word it reads and writes with plain volatile accesses, a benign
+ * race by design that TSan would report on every build; under TSan call
+ * the library's uninstrumented out-of-line versions instead.
+ */
+void urcu_memb_read_lock(void);
+void urcu_memb_read_unlock(void);
+#define __zd_urcu_read_lock()	urcu_memb_read_lock()
+#define __zd_urcu_read_unlock()	urcu_memb_read_unlock()
+#else
 /* Only liburcu's static read-side fast path; the rest is in lib/rcu.c. */
 #include <urcu/static/urcu-memb.h>
-
-#include <zonedev/sync.h>
+#define __zd_urcu_read_lock()	_urcu_memb_read_lock()
+#define __zd_urcu_read_unlock()	_urcu_memb_read_unlock()
+#endif
 
 struct rcu_head {
 	struct rcu_head *next;
@@ -39,7 +53,7 @@ static __always_inline void rcu_read_lock(void)
 	if (unlikely(!__zd_rcu_registered))
 		__zd_rcu_register_self();
 	__zd_rcu_nesting++;
-	_urcu_memb_read_lock();
+	__zd_urcu_read_lock();
 }
 
 static __always_inline void rcu_read_unlock(void)
@@ -48,7 +62,7 @@ static __always_inline void rcu_read_unlock(void)
 	__tsan_release(&__zd_rcu_tsan_sync);
 #endif
 	__zd_rcu_nesting--;
-	_urcu_memb_read_unlock();
+	__zd_urcu_read_unlock();
 }
 
 /* True inside a read-side section of this thread (for assertions). */
