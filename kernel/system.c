@@ -45,8 +45,14 @@ static int config_check(struct zd_config *cfg)
 		return -EINVAL;
 	if (cfg->scheme != ZD_REFCOUNT_ZERO && cfg->scheme != ZD_REFCOUNT_ELEVATED)
 		return -EINVAL;
-	if (cfg->flags & ~(ZD_BUG_ABORT | ZD_QUIET))
+	if (cfg->flags & ~(ZD_BUG_ABORT | ZD_BUG_CONTINUE | ZD_QUIET))
 		return -EINVAL;
+	if ((cfg->flags & ZD_BUG_ABORT) && (cfg->flags & ZD_BUG_CONTINUE))
+		return -EINVAL;
+#ifdef ZD_DEBUG_VM
+	if (!(cfg->flags & ZD_BUG_CONTINUE))
+		cfg->flags |= ZD_BUG_ABORT;
+#endif
 	if (cfg->trace_format != ZD_TRACE_TEXT && cfg->trace_format != ZD_TRACE_JSON)
 		return -EINVAL;
 	return 0;
@@ -246,7 +252,8 @@ static int report_ram_held(struct zd_system *sys, FILE *out)
 	int held = 0;
 
 	for (i = 0; i < zone->spanned_pages; i++) {
-		if (zone->alloc_order[i] == 0xff)
+		/* 0xff: free; bit 7: set aside after a reported bad free. */
+		if (zone->alloc_order[i] == 0xff || (zone->alloc_order[i] & 0x80))
 			continue;
 		if (held++ < 16 && out) {
 			fprintf(out, "zonedev: destroy: order-%u block still allocated\n",
@@ -263,7 +270,8 @@ static int report_ram_held(struct zd_system *sys, FILE *out)
  * zd_system_destroy() - tear a system down, reporting what is still held
  *
  * Pgmaps still mapped are unmapped (after a bounded wait for their pages),
- * RAM still allocated is listed, violations not taken are counted.
+ * RAM still allocated is listed, and violations reported but never taken
+ * with zd_system_take_bugs() are counted.
  *
  * Return: the number of things still held (0: the system ended clean).
  */
@@ -271,10 +279,15 @@ int zd_system_destroy(struct zd_system *sys)
 {
 	FILE *out = (sys->cfg.flags & ZD_QUIET) ? NULL : sys->report;
 	unsigned long start = sys->pgdat->node_start_pfn, nr = sys->pgdat->node_present_pages;
+	long bugs;
 	int held;
 
 	held = zd_pgmaps_teardown(sys, out);
 	held += report_ram_held(sys, out);
+	bugs = atomic_long_read(&sys->bugs);
+	if (bugs && out)
+		fprintf(out, "zonedev: destroy: %ld violation(s) reported and never taken\n", bugs);
+	held += (int)bugs;
 	zd_trace_stop(sys);
 
 	mutex_lock(&zd_system_lock);

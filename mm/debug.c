@@ -62,9 +62,14 @@ void dump_page_to(FILE *out, const struct page *page, const char *reason)
 		return;
 	}
 	folio = page_folio(page);
-	fprintf(out, "page:%p refcount:%d mapcount:%d mapping:%p index:%#lx pfn:%#lx\n",
-		(const void *)page, page_ref_count(page), page_mapcount(page),
-		(void *)page->mapping, page->index, pfn);
+	if (page_has_type(page))
+		fprintf(out, "page:%p refcount:%d page_type:%#x%s mapping:%p index:%#lx pfn:%#lx\n",
+			(const void *)page, page_ref_count(page), page->page_type,
+			PageBuddy(page) ? "(buddy)" : "", (void *)page->mapping, page->index, pfn);
+	else
+		fprintf(out, "page:%p refcount:%d mapcount:%d mapping:%p index:%#lx pfn:%#lx\n",
+			(const void *)page, page_ref_count(page), page_mapcount(page),
+			(void *)page->mapping, page->index, pfn);
 	if (&folio->page != page || folio_test_large(folio))
 		fprintf(out, "head:%p order:%u pincount:%d folio refcount:%d\n",
 			(const void *)folio, folio_order(folio),
@@ -110,6 +115,7 @@ void zd_count_bug(struct zd_system *sys)
 	}
 	atomic_long_inc(&sys->bugs);
 	if (sys->cfg.flags & ZD_BUG_ABORT) {
+		fprintf(sys->report, "zonedev: aborting on the first violation (ZD_BUG_ABORT; ZD_BUG_CONTINUE carries on)\n");
 		fflush(sys->report);
 		abort();
 	}

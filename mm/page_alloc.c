@@ -10,6 +10,17 @@
 #include "internal.h"
 
 #define NO_ALLOC	0xff
+/*
+ * A block whose free was refused (bad page state, wrong order): reported
+ * once, then kept out of the allocator for good, as the kernel's bad_page()
+ * does, and no longer counted as in use.
+ */
+#define SET_ASIDE	0x80
+
+static inline bool slot_set_aside(unsigned char slot)
+{
+	return slot != NO_ALLOC && (slot & SET_ASIDE);
+}
 
 static inline unsigned int buddy_order(const struct page *page)
 {
@@ -237,25 +248,40 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 	return true;
 }
 
+/* Take the block at @pfn out of circulation after a refused free. */
+static void set_aside(struct zone *zone, unsigned long pfn, unsigned char slot)
+{
+	spin_lock(&zone->lock);
+	*alloc_order_slot(zone, pfn) = slot | SET_ASIDE;
+	spin_unlock(&zone->lock);
+}
+
 static void free_the_page(struct page *page, unsigned int order)
 {
 	struct pglist_data *pgdat = page_pgdat(page);
 	struct zone *zone = page_zone(page);
 	unsigned long pfn = page_to_pfn(page);
-	unsigned char *slot;
+	unsigned char slot;
 
-	if (!free_pages_prepare(page, order))
-		return;
+	/* The order is checked before anything of the block is touched. */
 	spin_lock(&zone->lock);
-	slot = alloc_order_slot(zone, pfn);
-	if (unlikely(*slot != order)) {
-		spin_unlock(&zone->lock);
-		__vm_bug_page(page, *slot == NO_ALLOC ? "free of a page that was not allocated"
-						      : "freed with an order other than allocated",
+	slot = *alloc_order_slot(zone, pfn);
+	spin_unlock(&zone->lock);
+	if (unlikely(slot != order)) {
+		__vm_bug_page(page, slot == NO_ALLOC || slot_set_aside(slot)
+				    ? "free of a page that was not allocated"
+				    : "freed with an order other than allocated",
 			      __func__, __LINE__);
+		if (slot != NO_ALLOC && !slot_set_aside(slot))
+			set_aside(zone, pfn, slot);
 		return;
 	}
-	*slot = NO_ALLOC;
+	if (!free_pages_prepare(page, order)) {
+		set_aside(zone, pfn, slot);
+		return;
+	}
+	spin_lock(&zone->lock);
+	*alloc_order_slot(zone, pfn) = NO_ALLOC;
 	__free_one_page(page, pfn, zone, order);
 	spin_unlock(&zone->lock);
 	__count_node_event(pgdat, PGFREE, 1L << order);
@@ -279,10 +305,11 @@ void free_unref_folio(struct folio *folio, unsigned int order)
 void __free_pages(struct page *page, unsigned int order)
 {
 	bool head = PageHead(page);
+	int ret = folio_ref_sub_checked(page_folio(page), 1);
 
-	if (folio_put_testzero(page_folio(page))) {
+	if (ret == 0) {
 		free_the_page(page, order);
-	} else if (!head) {
+	} else if (ret > 0 && !head) {
 		/* Hand back the unreferenced rest of the block, largest part first. */
 		struct zone *zone = page_zone(page);
 		unsigned int o;
@@ -373,6 +400,12 @@ int audit_buddy(struct zd_system *sys, FILE *out)
 
 		if (o == NO_ALLOC)
 			continue;
+		if (slot_set_aside(o)) {
+			/* Reported when its free was refused; accounted for. */
+			for (i = 0; i < (1UL << (o & ~SET_ASIDE)); i++)
+				state[pfn - start + i] = 2;
+			continue;
+		}
 		for (i = 0; i < (1UL << o); i++) {
 			if (state[pfn - start + i] == 1)
 				bad += audit_bad(out, pfn_to_page(pfn + i), "page both free and allocated");

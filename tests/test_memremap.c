@@ -782,7 +782,8 @@ static void device_page_lock(void **state)
 
 static struct zd_system *traced_system(enum zd_refcount_scheme scheme, FILE *trace)
 {
-	struct zd_config cfg = { .ram_size = 8UL << 20, .scheme = scheme, .trace = trace };
+	struct zd_config cfg = { .ram_size = 8UL << 20, .scheme = scheme, .trace = trace,
+				  .flags = ZD_BUG_CONTINUE };
 	struct zd_system *sys = zd_system_create(&cfg);
 
 	assert_false(IS_ERR(sys));

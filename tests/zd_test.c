@@ -21,6 +21,8 @@ int zd_test_setup(void **state)
 	cfg.ram_size = param->ram_size;
 	cfg.report = env->report;
 	cfg.name = "test";
+	/* Tests provoke violations on purpose and check they were reported. */
+	cfg.flags = ZD_BUG_CONTINUE;
 	env->sys = zd_system_create(&cfg);
 	if (IS_ERR(env->sys)) {
 		fclose(env->report);

@@ -322,21 +322,25 @@ static __always_inline bool put_devmap_managed_folio_refs(struct folio *folio, i
 }
 
 /*
- * Drop @refs and report whether that was the last reference.  Going below
- * zero is a use of a free page: it is reported and undone, never silent.
+ * Drop @refs and return the new count, tracing it as the kernel's
+ * page_ref_mod_and_test.  Going below zero is a use of a free page: it is
+ * reported and undone, never silent, and the caller sees a negative value.
  */
-static __always_inline bool folio_put_refs_testzero(struct folio *folio, int refs)
+static __always_inline int folio_ref_sub_checked(struct folio *folio, int refs)
 {
 	int ret = atomic_sub_return(refs, &folio->_refcount);
 
 	if (page_ref_tracepoint_active(page_ref_mod_and_test))
 		__page_ref_mod_and_test(&folio->page, -refs, ret == 0);
-	if (likely(ret > 0))
-		return false;
-	if (likely(ret == 0))
-		return true;
-	__folio_ref_underflow(folio, refs, ret);
-	return false;
+	if (unlikely(ret < 0))
+		__folio_ref_underflow(folio, refs, ret);
+	return ret;
+}
+
+/* Drop @refs and report whether that was the last reference. */
+static __always_inline bool folio_put_refs_testzero(struct folio *folio, int refs)
+{
+	return folio_ref_sub_checked(folio, refs) == 0;
 }
 
 static __always_inline bool folio_put_testzero(struct folio *folio)

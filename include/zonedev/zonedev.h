@@ -23,16 +23,24 @@ enum zd_trace_format {
 	ZD_TRACE_JSON,		/* Chrome trace event JSON */
 };
 
-/* zd_config.flags */
-#define ZD_BUG_ABORT		0x1	/* abort() on the first model violation */
+/*
+ * zd_config.flags.  A model violation is always reported and counted; what
+ * happens next is ZD_BUG_ABORT (abort() where it happened, the default in
+ * debug builds of the library, like VM_BUG_ON with CONFIG_DEBUG_VM) or
+ * ZD_BUG_CONTINUE (carry on, the default otherwise; tests that provoke
+ * violations on purpose ask for it).
+ */
+#define ZD_BUG_ABORT		0x1
 #define ZD_QUIET		0x2	/* count violations, do not print them */
+#define ZD_BUG_CONTINUE		0x4
 
 /**
  * struct zd_config - how to build a system
  * @ram_size: bytes of system RAM, a multiple of 4 MiB (0: 256 MiB)
- * @nr_cpus: simulated CPUs for percpu structures (0: 4)
+ * @nr_cpus: simulated CPUs for percpu structures (0: 4); process-wide, like
+ *	the host's, so the last system created sets it for all
  * @scheme: ZD_REFCOUNT_ZERO (v6.15+, default) or ZD_REFCOUNT_ELEVATED
- * @flags: ZD_BUG_ABORT, ZD_QUIET
+ * @flags: ZD_BUG_ABORT or ZD_BUG_CONTINUE, ZD_QUIET
  * @report: where violations and audit findings go (NULL: stderr)
  * @trace: trace sink, or NULL for no tracing
  * @trace_format: ZD_TRACE_TEXT or ZD_TRACE_JSON
