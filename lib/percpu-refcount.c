@@ -34,8 +34,11 @@ int percpu_ref_init(struct percpu_ref *ref, percpu_ref_func_t *release,
 	unsigned long start = 1;
 
 	slots = kzalloc(sizeof(*slots) * NR_CPUS, gfp);
-	if (!slots)
+	if (!slots) {
+		/* percpu_ref_exit() of a ref whose init failed is a no-op. */
+		ref->percpu_count_ptr = 0;
 		return -ENOMEM;
+	}
 
 	ref->percpu_count_ptr = (unsigned long)slots;
 	ref->force_atomic = flags & PERCPU_REF_INIT_ATOMIC;
@@ -68,7 +71,7 @@ void percpu_ref_exit(struct percpu_ref *ref)
 	if (!slots)
 		return;
 	/* A switch still in flight would touch the slots from its callback. */
-	wait_var_event(&ref->confirm_switch, READ_ONCE(ref->confirm_switch) == NULL);
+	wait_var_event(&ref->confirm_switch, smp_load_acquire(&ref->confirm_switch) == NULL);
 	kfree(slots);
 	ref->percpu_count_ptr = __PERCPU_REF_ATOMIC_DEAD;
 }
@@ -90,13 +93,21 @@ static void percpu_ref_noop_confirm_switch(struct percpu_ref *ref)
 static void percpu_ref_call_confirm_rcu(struct rcu_head *rcu)
 {
 	struct percpu_ref *ref = container_of(rcu, struct percpu_ref, rcu);
-	percpu_ref_func_t *confirm = ref->confirm_switch;
+	percpu_ref_func_t *confirm = READ_ONCE(ref->confirm_switch);
+	bool last;
 
 	confirm(ref);
-	WRITE_ONCE(ref->confirm_switch, NULL);
+	/*
+	 * Drop the reference that kept the ref alive across the switch before
+	 * anyone waiting for the switch can look at the count; the ref is in
+	 * atomic mode now, so this is the plain atomic put.
+	 */
+	last = atomic_long_dec_and_test(&ref->count);
+	/* Release: everything the switch did is visible to whoever sees NULL. */
+	smp_store_release(&ref->confirm_switch, NULL);
 	wake_up_var(&ref->confirm_switch);
-	/* Drop the reference that kept the ref alive across the switch. */
-	percpu_ref_put(ref);
+	if (last)
+		__percpu_ref_release(ref);
 }
 
 static void percpu_ref_switch_to_atomic_rcu(struct rcu_head *rcu)
@@ -152,8 +163,12 @@ static void __percpu_ref_switch_to_percpu(struct percpu_ref *ref)
 
 	if (!(ref->percpu_count_ptr & __PERCPU_REF_ATOMIC))
 		return;
-	if (!ref->allow_reinit && (ref->percpu_count_ptr & __PERCPU_REF_DEAD))
+	if (!ref->allow_reinit) {
+		/* The kernel WARNs: only PERCPU_REF_ALLOW_REINIT refs go back. */
+		fprintf(stderr, "zonedev: WARNING: percpu_ref %p: back to percpu mode without PERCPU_REF_ALLOW_REINIT\n",
+			(void *)ref);
 		return;
+	}
 
 	atomic_long_add((long)PERCPU_COUNT_BIAS, &ref->count);
 	for_each_possible_cpu(cpu)
@@ -168,10 +183,10 @@ static void percpu_ref_lock_switch(struct percpu_ref *ref)
 {
 	for (;;) {
 		spin_lock(&percpu_ref_switch_lock);
-		if (!READ_ONCE(ref->confirm_switch))
+		if (!smp_load_acquire(&ref->confirm_switch))
 			return;
 		spin_unlock(&percpu_ref_switch_lock);
-		wait_var_event(&ref->confirm_switch, READ_ONCE(ref->confirm_switch) == NULL);
+		wait_var_event(&ref->confirm_switch, smp_load_acquire(&ref->confirm_switch) == NULL);
 	}
 }
 
@@ -202,7 +217,7 @@ void percpu_ref_switch_to_atomic(struct percpu_ref *ref, percpu_ref_func_t *conf
 void percpu_ref_switch_to_atomic_sync(struct percpu_ref *ref)
 {
 	percpu_ref_switch_to_atomic(ref, NULL);
-	wait_var_event(&ref->confirm_switch, READ_ONCE(ref->confirm_switch) == NULL);
+	wait_var_event(&ref->confirm_switch, smp_load_acquire(&ref->confirm_switch) == NULL);
 }
 
 /**
@@ -232,10 +247,18 @@ void percpu_ref_kill_and_confirm(struct percpu_ref *ref, percpu_ref_func_t *conf
 			(void *)ref);
 		abort();
 	}
+	/*
+	 * Stay in a read-side section until the initial reference is gone:
+	 * the fold that ends the switch waits for a grace period, so it cannot
+	 * run first and make our put the last one.  release() never runs
+	 * inside kill (unless the ref was atomic already, as in the kernel).
+	 */
+	rcu_read_lock();
 	WRITE_ONCE(ref->percpu_count_ptr, ref->percpu_count_ptr | __PERCPU_REF_DEAD);
 	__percpu_ref_switch_mode(ref, confirm_kill);
 	spin_unlock(&percpu_ref_switch_lock);
 	percpu_ref_put(ref);
+	rcu_read_unlock();
 }
 
 /**

@@ -326,8 +326,8 @@ int tool_run(const struct tool_opts *opts)
 			printf("%12ld", (long)rep[i].field);		\
 		printf("\n");						\
 	} while (0)
-	ROW("RAM pages allocated / freed", ram_allocs);
-	ROW("", ram_frees);
+	ROW("RAM pages allocated", ram_allocs);
+	ROW("RAM pages freed", ram_frees);
 	ROW("device pages allocated (zone_device_page_init)", dev_allocs);
 	ROW("ops->page_free calls", page_free_calls);
 	ROW("  heard on 2->1 (devmap_managed_key path)", devmap_puts);

@@ -145,7 +145,8 @@ static __always_inline T pfx##_fetch_add_unless(atype *v, T a, T u)	\
 	do {								\
 		if (unlikely(c == u))					\
 			break;						\
-	} while (!pfx##_try_cmpxchg(v, &c, c + a));			\
+		/* wraps like the kernel's (-fno-strict-overflow) */	\
+	} while (!pfx##_try_cmpxchg(v, &c, (T)((unsigned T)c + (unsigned T)a)));\
 	return c;							\
 }									\
 static __always_inline bool pfx##_add_unless(atype *v, T a, T u)	\
