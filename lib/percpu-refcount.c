@@ -268,6 +268,14 @@ void percpu_ref_kill_and_confirm(struct percpu_ref *ref, percpu_ref_func_t *conf
 void percpu_ref_resurrect(struct percpu_ref *ref)
 {
 	percpu_ref_lock_switch(ref);
+	/* Only a killed ref, already in atomic mode, comes back (kernel WARNs). */
+	if (!(ref->percpu_count_ptr & __PERCPU_REF_DEAD) ||
+	    !(ref->percpu_count_ptr & __PERCPU_REF_ATOMIC)) {
+		spin_unlock(&percpu_ref_switch_lock);
+		fprintf(stderr, "zonedev: WARNING: percpu_ref_resurrect() of a ref that is not dying: %p\n",
+			(void *)ref);
+		return;
+	}
 	WRITE_ONCE(ref->percpu_count_ptr, ref->percpu_count_ptr & ~__PERCPU_REF_DEAD);
 	percpu_ref_get(ref);
 	__percpu_ref_switch_mode(ref, NULL);
@@ -277,6 +285,11 @@ void percpu_ref_resurrect(struct percpu_ref *ref)
 /** percpu_ref_reinit() - re-initialize a ref whose count reached zero */
 void percpu_ref_reinit(struct percpu_ref *ref)
 {
+	if (!percpu_ref_is_zero(ref)) {
+		fprintf(stderr, "zonedev: WARNING: percpu_ref_reinit() of a ref that is not zero: %p\n",
+			(void *)ref);
+		return;
+	}
 	percpu_ref_resurrect(ref);
 }
 

@@ -348,7 +348,12 @@ struct wait_var_bucket *__var_waitqueue(const void *var)
 void __wait_var_prepare(struct wait_var_bucket *b)
 {
 	pmutex_lock(&b->m);
-	atomic_inc_return(&b->waiters);	/* seq_cst: pairs with wake_up_var() */
+	atomic_inc(&b->waiters);
+	/*
+	 * Order the count before the caller's first look at its condition, as
+	 * set_current_state() does; pairs with the smp_mb() in wake_up_var().
+	 */
+	smp_mb();
 }
 
 void __wait_var_sleep(struct wait_var_bucket *b)

@@ -71,6 +71,8 @@ int zd_memmap_check_dedup(struct dev_pagemap *pgmap, unsigned long start_pfn,
 /* mm/mm_init.c */
 void memmap_init_ram(int nid, unsigned long start_pfn, unsigned long nr_pages);
 void init_device_head(struct page *page, struct dev_pagemap *pgmap);
+void memmap_init_altmap(struct dev_pagemap *pgmap, unsigned long start_pfn,
+			unsigned long pfn_first);
 void init_device_tail(struct page *page, struct dev_pagemap *pgmap, unsigned int order);
 void prep_compound_head(struct page *head, unsigned int order);
 unsigned long device_tail_flags(int nid);

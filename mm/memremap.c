@@ -154,6 +154,8 @@ static int pgmap_array_insert(unsigned long start, unsigned long end, struct dev
 	if (!t)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
+		if (!old->e[i].pgmap)
+			continue;	/* retired in place by a failed delete */
 		if (!placed && start < old->e[i].start_pfn) {
 			t->e[j++] = (struct pgmap_entry){ start, end, pgmap };
 			placed = true;
@@ -315,6 +317,9 @@ static void pageunmap_range(struct dev_pagemap *pgmap, int range_id)
 	sparse_remove_device_range(start, PHYS_PFN(range_len(range)));
 	if (pgmap->type != MEMORY_DEVICE_PRIVATE)
 		arch_remove_memory(range->start, range_len(range));
+	if (range_id == 0 && pgmap_altmap(pgmap))
+		pgmap->altmap.alloc -= DIV_ROUND_UP(PHYS_PFN(range_len(range)) * sizeof(struct page),
+						    PAGE_SIZE);
 }
 
 static int pagemap_range(struct dev_pagemap *pgmap, int range_id)
@@ -332,14 +337,19 @@ static int pagemap_range(struct dev_pagemap *pgmap, int range_id)
 		if (err)
 			goto err_array;
 	}
-	err = sparse_add_device_range(pgmap, start, nr, pfn_first(pgmap, range_id));
-	if (err)
-		goto err_direct_map;
 	if (range_id == 0 && pgmap_altmap(pgmap)) {
+		/* The memmap comes out of the altmap's free pfns, or not at all. */
 		unsigned long need = DIV_ROUND_UP(nr * sizeof(struct page), PAGE_SIZE);
 
-		pgmap->altmap.alloc = min(need, pgmap->altmap.free);
+		if (need > pgmap->altmap.free) {
+			err = -ENOMEM;
+			goto err_direct_map;
+		}
+		pgmap->altmap.alloc += need;
 	}
+	err = sparse_add_device_range(pgmap, start, nr, pfn_first(pgmap, range_id));
+	if (err)
+		goto err_altmap;
 
 	units = pfn_len(pgmap, range_id);
 	if (!pgmap_refs_per_allocation(pgmap)) {
@@ -348,6 +358,9 @@ static int pagemap_range(struct dev_pagemap *pgmap, int range_id)
 	}
 	return 0;
 
+err_altmap:
+	if (range_id == 0 && pgmap_altmap(pgmap))
+		pgmap->altmap.alloc -= DIV_ROUND_UP(nr * sizeof(struct page), PAGE_SIZE);
 err_direct_map:
 	if (pgmap->type != MEMORY_DEVICE_PRIVATE)
 		arch_remove_memory(range->start, range_len(range));
@@ -381,6 +394,9 @@ void *memremap_pages(struct dev_pagemap *pgmap, int nid)
 	if (pgmap->state != ZD_PGMAP_UNUSED)
 		return ERR_PTR(-EBUSY);
 	if (pgmap->nr_range < 1 || pgmap->vmemmap_shift > MAX_FOLIO_ORDER)
+		return ERR_PTR(-EINVAL);
+	/* "altmap not supported for multiple ranges" */
+	if (pgmap_altmap(pgmap) && pgmap->nr_range > 1)
 		return ERR_PTR(-EINVAL);
 	err = pgmap_check_ops(pgmap);
 	for (i = 0; !err && i < pgmap->nr_range; i++)
@@ -416,16 +432,21 @@ void *memremap_pages(struct dev_pagemap *pgmap, int nid)
 		pgmap->nr_range++;
 	}
 	if (err) {
-		/* Unwind what was mapped; no page of it was ever handed out. */
+		/*
+		 * Unwind what was mapped; no page of it was ever handed out, but
+		 * a lookup may hold a reference.  Its registry entries keep
+		 * conflicting registrations out while we wait without the lock.
+		 */
+		mutex_unlock(&pgmap_lock);
 		percpu_ref_kill(&pgmap->ref);
 		if (pgmap->nr_map_refs)
 			percpu_ref_put_many(&pgmap->ref, pgmap->nr_map_refs);
 		wait_for_completion(&pgmap->done);
+		mutex_lock(&pgmap_lock);
 		for (i = pgmap->nr_range - 1; i >= 0; i--)
 			pageunmap_range(pgmap, i);
 		percpu_ref_exit(&pgmap->ref);
 		memmap_template_free(pgmap);
-		pgmap->altmap.alloc = 0;
 		if (pgmap_devmap_managed(pgmap))
 			static_branch_dec(&devmap_managed_key);
 		pgmap->nr_range = nr_range;
@@ -467,13 +488,17 @@ static int idle_count(const struct dev_pagemap *pgmap)
 	return pgmap->type == MEMORY_DEVICE_GENERIC ? 1 : 0;
 }
 
-/* Kill the ref and drop the references memunmap owns (once). */
+/*
+ * Kill the ref and drop the references memunmap owns, once: of two
+ * concurrent unmaps only the one that moves the pgmap LIVE -> DYING does it.
+ */
 static void pgmap_kill(struct dev_pagemap *pgmap)
 {
 	unsigned long pfn;
 	int i;
 
-	WRITE_ONCE(pgmap->state, ZD_PGMAP_DYING);
+	if (cmpxchg(&pgmap->state, ZD_PGMAP_LIVE, ZD_PGMAP_DYING) != ZD_PGMAP_LIVE)
+		return;
 	percpu_ref_kill(&pgmap->ref);
 	if (pgmap->scheme == ZD_REFCOUNT_ZERO) {
 		if (pgmap->nr_map_refs)
@@ -494,7 +519,7 @@ static void report_holders(struct dev_pagemap *pgmap, FILE *out)
 {
 	unsigned long pfn, busy = 0, shown = 0;
 	long lookups = atomic_long_read(&pgmap->nr_lookups);
-	int i, idle = pgmap->state == ZD_PGMAP_DYING && pgmap->scheme == ZD_REFCOUNT_ELEVATED
+	int i, idle = READ_ONCE(pgmap->state) != ZD_PGMAP_LIVE && pgmap->scheme == ZD_REFCOUNT_ELEVATED
 		      ? 0 : idle_count(pgmap);
 
 	if (!out)
@@ -515,24 +540,38 @@ static void report_holders(struct dev_pagemap *pgmap, FILE *out)
 		busy, shown > 16 ? " (first 16 shown)" : "", lookups);
 }
 
+/*
+ * Tear the ranges down, once: the unmap that moves the pgmap DYING ->
+ * UNMAPPING does it; any other waits until it is done.
+ */
 static void pgmap_finish_unmap(struct dev_pagemap *pgmap)
 {
 	struct zd_system *sys = node_system(pgmap->nid);
 	int i;
 
+	if (cmpxchg(&pgmap->state, ZD_PGMAP_DYING, ZD_PGMAP_UNMAPPING) != ZD_PGMAP_DYING) {
+		wait_var_event(&pgmap->state, READ_ONCE(pgmap->state) == ZD_PGMAP_UNUSED);
+		return;
+	}
+	/* Anyone still waiting for the references (forced teardown) gives up. */
+	complete_all(&pgmap->done);
 	mutex_lock(&pgmap_lock);
 	for (i = pgmap->nr_range - 1; i >= 0; i--)
 		pageunmap_range(pgmap, i);
-	mutex_unlock(&pgmap_lock);
-	percpu_ref_exit(&pgmap->ref);
-	memmap_template_free(pgmap);
-	pgmap->altmap.alloc = 0;
-	if (pgmap_devmap_managed(pgmap))
-		static_branch_dec(&devmap_managed_key);
+	/* Under pgmap_lock, so the audit never walks a half-removed pgmap. */
 	spin_lock(&sys->pgmaps_lock);
 	list_del(&pgmap->node_list);
 	spin_unlock(&sys->pgmaps_lock);
+	mutex_unlock(&pgmap_lock);
+	percpu_ref_exit(&pgmap->ref);
+	memmap_template_free(pgmap);
+	if (pgmap->altmap.alloc)
+		__vm_bug_pgmap(pgmap, "failed to free all reserved pages (altmap.alloc != 0)",
+			       __func__, __LINE__);
+	if (pgmap_devmap_managed(pgmap))
+		static_branch_dec(&devmap_managed_key);
 	WRITE_ONCE(pgmap->state, ZD_PGMAP_UNUSED);
+	wake_up_var(&pgmap->state);
 	mod_node_state(pgmap->nid, NR_PGMAP_LIVE, -1);
 	count_node_event(pgmap->nid, PGMAP_UNMAP);
 	if (READ_ONCE(sys->cfg.trace))
@@ -548,7 +587,7 @@ static bool pgmap_unmappable(struct dev_pagemap *pgmap)
 	if (!pgmap)
 		return false;
 	state = READ_ONCE(pgmap->state);
-	return state == ZD_PGMAP_LIVE || state == ZD_PGMAP_DYING;
+	return state == ZD_PGMAP_LIVE || state == ZD_PGMAP_DYING || state == ZD_PGMAP_UNMAPPING;
 }
 
 /**
@@ -569,8 +608,7 @@ void memunmap_pages(struct dev_pagemap *pgmap)
 				       __func__, __LINE__);
 		return;
 	}
-	if (READ_ONCE(pgmap->state) == ZD_PGMAP_LIVE)
-		pgmap_kill(pgmap);
+	pgmap_kill(pgmap);
 	wait_for_completion(&pgmap->done);
 	pgmap_finish_unmap(pgmap);
 }
@@ -590,8 +628,7 @@ int zd_memunmap_pages_timeout(struct dev_pagemap *pgmap, unsigned long timeout_m
 {
 	if (!pgmap_unmappable(pgmap))
 		return -EINVAL;
-	if (READ_ONCE(pgmap->state) == ZD_PGMAP_LIVE)
-		pgmap_kill(pgmap);
+	pgmap_kill(pgmap);
 	if (!wait_for_completion_timeout(&pgmap->done, timeout_ms)) {
 		report_holders(pgmap, report);
 		return -EBUSY;

@@ -48,6 +48,27 @@ void init_device_head(struct page *page, struct dev_pagemap *pgmap)
 	page->zone_device_data = NULL;
 }
 
+/**
+ * memmap_init_altmap() - the pfns that hold the memmap itself (after the
+ * driver's reserve, before the first device page) get plain reserved
+ * ZONE_DEVICE struct pages at refcount 1, as memmap_init_range() gives them;
+ * the reserve itself is left untouched, as in the kernel.
+ */
+void memmap_init_altmap(struct dev_pagemap *pgmap, unsigned long start_pfn,
+			unsigned long pfn_first)
+{
+	unsigned long pfn;
+
+	for (pfn = start_pfn + pgmap->altmap.reserve; pfn < pfn_first; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+
+		memset(page, 0, sizeof(*page));
+		page->flags = page_links(ZONE_DEVICE, pgmap->nid) | BIT(PG_reserved);
+		page_mapcount_reset(page);
+		atomic_set(&page->_refcount, 1);
+	}
+}
+
 /* What every device tail page's flags word holds. */
 unsigned long device_tail_flags(int nid)
 {

@@ -222,6 +222,17 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 	if (PageHead(page)) {
 		struct folio *folio = (struct folio *)page;
 
+		why = NULL;
+		if (atomic_read(&folio->_entire_mapcount) != -1)
+			why = "nonzero entire_mapcount";
+		else if (atomic_read(&folio->_nr_pages_mapped))
+			why = "nonzero nr_pages_mapped";
+		else if (atomic_read(&folio->_pincount))
+			why = "nonzero pincount";
+		if (why) {
+			__vm_bug_page(page, why, "free_pages_prepare (bad page state)", __LINE__);
+			return false;
+		}
 		__clear_bit(PG_head, &page->flags);
 		folio->_flags_1 &= ~0xffUL;
 		atomic_set(&folio->_large_mapcount, -1);
@@ -296,6 +307,40 @@ void free_unref_folio(struct folio *folio, unsigned int order)
 	free_the_page(&folio->page, order);
 }
 
+/*
+ * A non-compound block: if someone else still holds its first page, the
+ * rest of the block goes now and the first page when they let go.  The
+ * reference is dropped and the bookkeeping split under zone->lock, which
+ * their free_the_page() takes to read it, so whoever is last frees the
+ * first page with the order it then has.
+ */
+static void free_pages_split(struct page *page, unsigned int order)
+{
+	struct zone *zone = page_zone(page);
+	unsigned long pfn = page_to_pfn(page);
+	unsigned int o;
+	int ret;
+
+	spin_lock(&zone->lock);
+	if (*alloc_order_slot(zone, pfn) != order && page_ref_count(page) > 0) {
+		spin_unlock(&zone->lock);
+		free_the_page(page, order);	/* reports the order mismatch */
+		return;
+	}
+	ret = folio_ref_sub_checked(page_folio(page), 1);
+	if (ret > 0) {
+		*alloc_order_slot(zone, pfn) = 0;
+		for (o = order; o-- > 0;)
+			*alloc_order_slot(zone, pfn + (1UL << o)) = (unsigned char)o;
+	}
+	spin_unlock(&zone->lock);
+	if (ret == 0)
+		free_the_page(page, order);
+	else if (ret > 0)
+		while (order-- > 0)
+			free_the_page(page + (1UL << order), order);
+}
+
 /**
  * __free_pages() - drop the allocation reference of a 2^@order block
  *
@@ -304,24 +349,12 @@ void free_unref_folio(struct folio *folio, unsigned int order)
  */
 void __free_pages(struct page *page, unsigned int order)
 {
-	bool head = PageHead(page);
-	int ret = folio_ref_sub_checked(page_folio(page), 1);
-
-	if (ret == 0) {
-		free_the_page(page, order);
-	} else if (ret > 0 && !head) {
-		/* Hand back the unreferenced rest of the block, largest part first. */
-		struct zone *zone = page_zone(page);
-		unsigned int o;
-
-		spin_lock(&zone->lock);
-		*alloc_order_slot(zone, page_to_pfn(page)) = 0;
-		for (o = order; o-- > 0;)
-			*alloc_order_slot(zone, page_to_pfn(page + (1UL << o))) = (unsigned char)o;
-		spin_unlock(&zone->lock);
-		while (order-- > 0)
-			free_the_page(page + (1UL << order), order);
+	if (order && !PageHead(page)) {
+		free_pages_split(page, order);
+		return;
 	}
+	if (folio_ref_sub_checked(page_folio(page), 1) == 0)
+		free_the_page(page, order);
 }
 
 /* ------------------------------------------------------------------ */

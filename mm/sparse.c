@@ -313,6 +313,7 @@ int sparse_add_device_range(struct dev_pagemap *pgmap, unsigned long start_pfn,
 		err = map_anon(pfn_to_page(start_pfn), len, false);
 		if (err)
 			return err;
+		memmap_init_altmap(pgmap, start_pfn, pfn_first);
 		memmap_init_zone_device(&NODE_DATA(pgmap->nid)->node_zones[ZONE_DEVICE],
 					pfn_first, start_pfn + nr_pages - pfn_first, pgmap);
 	} else {

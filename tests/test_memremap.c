@@ -297,6 +297,10 @@ static void memremap_altmap(void **state)
 	assert_ptr_equal(page_pgmap(pfn_to_page(first)), pgmap);
 	/* 1024 pages need 16 pages of memmap, all carved from the altmap. */
 	assert_int_equal(pgmap->altmap.alloc, 16);
+	/* The memmap's own pfns: reserved device pages at 1, no pgmap. */
+	assert_true(PageReserved(pfn_to_page(base + 16)));
+	assert_true(is_zone_device_page(pfn_to_page(base + 63)));
+	assert_int_equal(page_ref_count(pfn_to_page(base + 63)), 1);
 	/* One map-time reference per device page, none for the altmap's. */
 	assert_int_equal(percpu_ref_read(&pgmap->ref), 1 + PHYS_PFN(DEV_SIZE) - 64);
 	memunmap_pages(pgmap);
@@ -304,16 +308,63 @@ static void memremap_altmap(void **state)
 	test_dev_destroy(dev);
 }
 
-/* An altmap that covers the whole range leaves no device page. */
-static void memremap_altmap_too_big(void **state)
+/*
+ * An altmap that covers the whole range leaves no device page; one too
+ * small for the memmap fails as vmemmap population does; an altmap with
+ * more than one range is not supported.
+ */
+static void memremap_altmap_bad(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct test_dev *dev = test_dev_create(env, MEMORY_DEVICE_GENERIC, SUBSECTION_SIZE, 0);
+	struct test_dev *dev = test_dev_create(env, MEMORY_DEVICE_GENERIC, DEV_SIZE, 0);
+	struct dev_pagemap *two = calloc(1, sizeof(*two) + 2 * sizeof(struct range));
 
 	dev->pgmap.flags = PGMAP_ALTMAP_VALID;
-	dev->pgmap.altmap.reserve = PAGES_PER_SUBSECTION;
+	dev->pgmap.altmap.reserve = PHYS_PFN(DEV_SIZE);
 	expect_refused(env, &dev->pgmap, env->nid, -EINVAL);
+
+	dev->pgmap.altmap.reserve = 8;
+	dev->pgmap.altmap.free = 15;		/* 1024 pages need 16 */
+	expect_refused(env, &dev->pgmap, env->nid, -ENOMEM);
+	assert_int_equal(dev->pgmap.altmap.alloc, 0);
+
+	assert_non_null(two);
+	two->type = MEMORY_DEVICE_GENERIC;
+	two->flags = PGMAP_ALTMAP_VALID;
+	two->altmap.free = 64;
+	two->nr_range = 2;
+	two->ranges[0].start = dev->res->start;
+	two->ranges[0].end = dev->res->start + SUBSECTION_SIZE - 1;
+	two->ranges[1].start = dev->res->start + SUBSECTION_SIZE;
+	two->ranges[1].end = dev->res->start + 2 * SUBSECTION_SIZE - 1;
+	expect_refused(env, two, env->nid, -EINVAL);
+	free(two);
 	test_dev_destroy(dev);
+}
+
+/*
+ * A registry update that cannot allocate retires the entry in place; the
+ * next pgmap on the same range must still be found.
+ */
+static void memremap_after_failed_delete(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct test_dev *a = mapped_dev(env, MEMORY_DEVICE_FS_DAX, DEV_SIZE, 0);
+	struct test_dev *b = test_dev_create(env, MEMORY_DEVICE_FS_DAX, DEV_SIZE, 0);
+	unsigned long pfn = dev_pfn(a, 5);
+	struct dev_pagemap *found;
+
+	b->pgmap.range = a->pgmap.range;
+	zd_fail_nth_set(1);		/* the first allocation of the unmap: the registry */
+	memunmap_pages(&a->pgmap);
+	zd_fail_nth_set(0);
+	assert_null(get_dev_pagemap(pfn));
+	assert_int_equal(test_dev_map(b, env->nid), 0);
+	found = get_dev_pagemap(pfn);
+	assert_ptr_equal(found, &b->pgmap);
+	put_dev_pagemap(found);
+	test_dev_destroy(b);
+	test_dev_destroy(a);
 }
 
 /* Every allocation the setup makes can fail; each failure leaves nothing. */
@@ -638,6 +689,7 @@ static void check_compound(struct zd_test_env *env, struct test_dev *dev, unsign
 		assert_ptr_equal(compound_head(tail), head);
 		assert_ptr_equal(page_folio(tail), folio);
 		assert_int_equal(page_ref_count(tail), 0);
+		assert_int_equal(page_mapcount(tail), 0);
 		assert_true(is_zone_device_page(tail));
 		assert_int_equal(page_to_nid(tail), env->nid);
 		assert_ptr_equal(page_pgmap(tail), &dev->pgmap);
@@ -841,7 +893,8 @@ int main(void)
 		ZD_TEST_BOTH(memremap_overlap),
 		ZD_TEST_BOTH(memremap_multi_range),
 		ZD_TEST_BOTH(memremap_altmap),
-		ZD_TEST_BOTH(memremap_altmap_too_big),
+		ZD_TEST_BOTH(memremap_altmap_bad),
+		ZD_TEST_BOTH(memremap_after_failed_delete),
 		ZD_TEST_BOTH(memremap_fail_nth),
 		ZD_TEST_BOTH(private_page_lifecycle),
 		ZD_TEST_BOTH(coherent_page_lifecycle),

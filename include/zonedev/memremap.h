@@ -71,6 +71,7 @@ enum zd_pgmap_state {
 	ZD_PGMAP_UNUSED = 0,
 	ZD_PGMAP_LIVE,
 	ZD_PGMAP_DYING,		/* killed; memunmap waiting for references */
+	ZD_PGMAP_UNMAPPING,	/* references gone; ranges being torn down */
 };
 
 struct zd_memmap_template;

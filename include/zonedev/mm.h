@@ -69,7 +69,7 @@ static __always_inline unsigned long page_flags_word(const struct page *page)
 
 static inline bool PageTail(const struct page *page)
 {
-	return (READ_ONCE(page->compound_info) & 1) || !READ_ONCE(page->flags);
+	return _compound_head(page) != (unsigned long)page;
 }
 
 static inline bool PageHead(const struct page *page)
@@ -280,6 +280,9 @@ static inline void page_mapcount_reset(struct page *page)
 
 static inline int page_mapcount(const struct page *page)
 {
+	/* An all-zero (deduplicated) tail reads the zero page: never mapped. */
+	if (unlikely(!READ_ONCE(page->flags)))
+		return 0;
 	return atomic_read(&page->_mapcount) + 1;
 }
 

@@ -179,7 +179,8 @@ static inline bool pfn_valid(unsigned long pfn)
 
 	if (pfn >= MAX_PFN)
 		return false;
-	map = READ_ONCE(__pfn_to_section(pfn)->subsection_map);
+	/* Pairs with the smp_wmb() before the bit is published. */
+	map = smp_load_acquire(&__pfn_to_section(pfn)->subsection_map);
 	return map & BIT((pfn & (PAGES_PER_SECTION - 1)) >> PFN_SUBSECTION_SHIFT);
 }
 

@@ -157,6 +157,18 @@ static __always_inline bool pfx##_inc_not_zero(atype *v)		\
 __ZD_ATOMIC_OPS(atomic, atomic_t, int)
 __ZD_ATOMIC_OPS(atomic_long, atomic_long_t, long)
 
+/*
+ * cmpxchg() on a plain scalar (an enum state word, a pointer): fully
+ * ordered, returns the value found.
+ */
+#define cmpxchg(ptr, old, new)						\
+({									\
+	__typeof__(*(ptr)) __zd_old = (old);				\
+	__atomic_compare_exchange_n((ptr), &__zd_old, (new), false,	\
+				    __ZD_SC, __ZD_RLX);			\
+	__zd_old;							\
+})
+
 /* ------------------------------------------------------------------ */
 /* Bit operations on unsigned long words (page->flags and friends)     */
 /* ------------------------------------------------------------------ */
