@@ -381,6 +381,10 @@ err_array:
  * kernel's "Conflicting mapping in same section"); with System RAM -ENXIO;
  * a pgmap that is already mapped -EBUSY.  Nothing is registered on error.
  *
+ * @nid must name a live system: with several systems in one process there
+ * is no "local node" for NUMA_NO_NODE to mean, so -1 is -EINVAL here where
+ * the kernel would pick numa_mem_id().
+ *
  * Return: the direct-map address of range 0 (meaningless for PRIVATE), or
  * an ERR_PTR().
  */
