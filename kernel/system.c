@@ -169,6 +169,8 @@ free_sys:
 
 int zd_system_nid(const struct zd_system *sys)
 {
+	if (IS_ERR_OR_NULL(sys))
+		return -EINVAL;
 	return sys->nid;
 }
 
@@ -179,6 +181,8 @@ enum zd_refcount_scheme zd_system_scheme(const struct zd_system *sys)
 
 unsigned long zd_system_bugs(struct zd_system *sys)
 {
+	if (IS_ERR_OR_NULL(sys))
+		return 0;
 	return (unsigned long)atomic_long_read(&sys->bugs);
 }
 
@@ -188,6 +192,8 @@ unsigned long zd_system_bugs(struct zd_system *sys)
  */
 unsigned long zd_system_take_bugs(struct zd_system *sys)
 {
+	if (IS_ERR_OR_NULL(sys))
+		return 0;
 	return (unsigned long)atomic_long_xchg(&sys->bugs, 0);
 }
 
@@ -203,10 +209,14 @@ unsigned long zd_system_take_bugs(struct zd_system *sys)
  */
 int zd_system_audit(struct zd_system *sys, FILE *report)
 {
-	FILE *out = report ? report : sys->report;
-	long pending = atomic_long_read(&sys->bugs);
+	FILE *out;
+	long pending;
 	int bad;
 
+	if (IS_ERR_OR_NULL(sys))
+		return -EINVAL;
+	out = report ? report : sys->report;
+	pending = atomic_long_read(&sys->bugs);
 	if (sys->cfg.flags & ZD_QUIET)
 		out = report;
 	bad = audit_buddy(sys, out) + audit_pgmaps(sys, out);
@@ -236,6 +246,8 @@ void zd_vmstat_show(struct zd_system *sys, FILE *out)
 {
 	int i;
 
+	if (IS_ERR_OR_NULL(sys) || !out)
+		return;
 	fprintf(out, "nr_free_pages %lu\n", zd_nr_free_pages(sys));
 	for (i = 0; i < NR_NODE_STAT_ITEMS; i++)
 		fprintf(out, "%s %lu\n", node_stat_names[i],
@@ -273,15 +285,21 @@ static int report_ram_held(struct zd_system *sys, FILE *out)
  * RAM still allocated is listed, and violations reported but never taken
  * with zd_system_take_bugs() are counted.
  *
- * Return: the number of things still held (0: the system ended clean).
+ * Return: the number of things still held (0: the system ended clean), or
+ * -EINVAL for no system.
  */
 int zd_system_destroy(struct zd_system *sys)
 {
-	FILE *out = (sys->cfg.flags & ZD_QUIET) ? NULL : sys->report;
-	unsigned long start = sys->pgdat->node_start_pfn, nr = sys->pgdat->node_present_pages;
+	unsigned long start, nr;
+	FILE *out;
 	long bugs;
 	int held;
 
+	if (IS_ERR_OR_NULL(sys))
+		return -EINVAL;
+	out = (sys->cfg.flags & ZD_QUIET) ? NULL : sys->report;
+	start = sys->pgdat->node_start_pfn;
+	nr = sys->pgdat->node_present_pages;
 	held = zd_pgmaps_teardown(sys, out);
 	held += report_ram_held(sys, out);
 	bugs = atomic_long_read(&sys->bugs);

@@ -108,10 +108,19 @@ void zd_report_unlock(struct zd_system *sys)
 }
 
 /* Count a violation; with ZD_BUG_ABORT, stop here, where it happened. */
+static atomic_long_t orphan_bugs = ATOMIC_LONG_INIT(0);
+
+/** zd_orphan_bugs() - violations that belonged to no system (a wild pointer) */
+unsigned long zd_orphan_bugs(void)
+{
+	return (unsigned long)atomic_long_read(&orphan_bugs);
+}
+
 void zd_count_bug(struct zd_system *sys)
 {
 	if (!sys) {
-		abort();
+		atomic_long_inc(&orphan_bugs);
+		return;
 	}
 	atomic_long_inc(&sys->bugs);
 	if (sys->cfg.flags & ZD_BUG_ABORT) {

@@ -349,6 +349,12 @@ static void free_pages_split(struct page *page, unsigned int order)
  */
 void __free_pages(struct page *page, unsigned int order)
 {
+	if (!page || order > MAX_PAGE_ORDER || !pfn_valid(page_to_pfn(page))) {
+		if (page)
+			zd_report_bug(NULL, "__free_pages(%p, %u): not an allocated block",
+				      (void *)page, order);
+		return;
+	}
 	if (order && !PageHead(page)) {
 		free_pages_split(page, order);
 		return;

@@ -697,6 +697,28 @@ static void test_scheme_name(void **state)
 			    env->scheme == ZD_REFCOUNT_ZERO ? "zero" : "elevated");
 }
 
+/* Entry points given no system, or no page, answer instead of crashing. */
+static void null_arguments(void **state)
+{
+	unsigned long orphans = zd_orphan_bugs();
+
+	(void)state;
+	assert_int_equal(zd_system_audit(NULL, NULL), -EINVAL);
+	assert_int_equal(zd_system_destroy(NULL), -EINVAL);
+	assert_int_equal(zd_system_destroy(ERR_PTR(-ENOMEM)), -EINVAL);
+	assert_int_equal(zd_system_nid(NULL), -EINVAL);
+	assert_int_equal(zd_system_take_bugs(NULL), 0);
+	zd_vmstat_show(NULL, stdout);
+	__free_pages(NULL, 0);
+	assert_int_equal(zd_orphan_bugs(), orphans);
+	/* A pfn with no memmap is nobody's: reported, counted, nothing touched. */
+	__free_pages(pfn_to_page(MAX_PFN - 1), 0);
+	assert_int_equal(zd_orphan_bugs(), orphans + 1);
+	put_dev_pagemap(NULL);
+	zone_device_page_init(NULL);
+	assert_null(get_dev_pagemap(MAX_PFN + 5));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -717,6 +739,7 @@ int main(void)
 		ZD_TEST_BOTH(test_bug_abort),
 		ZD_TEST_BOTH(test_vmstat_show),
 		ZD_TEST_BOTH(test_scheme_name),
+		ZD_TEST_PLAIN(null_arguments),
 	};
 
 	return ZD_RUN("system", tests);

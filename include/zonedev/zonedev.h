@@ -68,6 +68,7 @@ int zd_system_nid(const struct zd_system *sys);
 enum zd_refcount_scheme zd_system_scheme(const struct zd_system *sys);
 const char *zd_scheme_name(enum zd_refcount_scheme scheme);
 struct zd_system *zd_page_system(const struct page *page);
+unsigned long zd_orphan_bugs(void);
 
 /* /proc/vmstat-style counters of one system */
 unsigned long zd_node_stat(struct zd_system *sys, enum node_stat_item item);
