@@ -5,7 +5,7 @@
  * held.
  */
 #include <string.h>
-#include "../mm/internal.h"
+#include "../mm/internal_mm.h"
 
 struct pglist_data *node_data[MAX_NUMNODES];
 static DEFINE_MUTEX(zd_system_lock);
@@ -121,6 +121,9 @@ struct zd_system *zd_system_create(const struct zd_config *config)
 	mutex_init(&sys->trace_lock);
 	spin_lock_init(&sys->pgmaps_lock);
 	INIT_LIST_HEAD(&sys->pgmaps);
+	spin_lock_init(&sys->task_lock);
+	INIT_LIST_HEAD(&sys->tasks);
+	INIT_LIST_HEAD(&sys->mms);
 
 	mutex_lock(&zd_system_lock);
 	for (nid = 0; nid < MAX_NUMNODES && node_data[nid]; nid++)
@@ -130,7 +133,11 @@ struct zd_system *zd_system_create(const struct zd_config *config)
 		goto unlock;
 	}
 	sys->nid = nid;
-	sys->ram = zd_request_system_ram(cfg.ram_size, cfg.name);
+	/*
+	 * RAM plus one subsection past the zone for the node's zero page, which
+	 * like the kernel's empty_zero_page is never the allocator's.
+	 */
+	sys->ram = zd_request_system_ram(cfg.ram_size + SUBSECTION_SIZE, cfg.name);
 	if (IS_ERR(sys->ram)) {
 		err = (int)PTR_ERR(sys->ram);
 		goto unlock;
@@ -145,9 +152,12 @@ struct zd_system *zd_system_create(const struct zd_config *config)
 		goto release_ram;
 	}
 	memset(zone->alloc_order, 0xff, nr);
-	err = sparse_add_ram(nid, start, nr);
+	err = sparse_add_ram(nid, start, nr + PAGES_PER_SUBSECTION);
 	if (err)
 		goto free_alloc_order;
+	pgdat->zero_page = pfn_to_page(start + nr);
+	__set_bit(PG_reserved, &pgdat->zero_page->flags);
+	set_page_count(pgdat->zero_page, 1);
 	rcu_assign_pointer(node_data[nid], pgdat);
 	free_area_init_ram(pgdat, start, nr);
 	zd_set_nr_cpus(cfg.nr_cpus);
@@ -219,7 +229,9 @@ int zd_system_audit(struct zd_system *sys, FILE *report)
 	pending = atomic_long_read(&sys->bugs);
 	if (sys->cfg.flags & ZD_QUIET)
 		out = report;
-	bad = audit_buddy(sys, out) + audit_pgmaps(sys, out);
+	/* Pages and tables unmapped before the audit are freed after a grace period. */
+	rcu_barrier();
+	bad = audit_buddy(sys, out) + audit_pgmaps(sys, out) + audit_mms(sys, out);
 	if (pending && out)
 		fprintf(out, "zonedev: audit: %ld violation(s) reported while running\n", pending);
 	return bad + (int)pending;
@@ -254,6 +266,27 @@ void zd_vmstat_show(struct zd_system *sys, FILE *out)
 			zd_node_stat(sys, (enum node_stat_item)i));
 	for (i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		fprintf(out, "%s %lu\n", vm_event_names[i], zd_vm_event(sys, (enum vm_event_item)i));
+}
+
+/* Tasks still alive at destroy: report and exit each, return how many. */
+static int exit_live_tasks(struct zd_system *sys, FILE *out)
+{
+	int held = 0;
+
+	for (;;) {
+		struct zd_task *task;
+
+		spin_lock(&sys->task_lock);
+		task = list_first_entry_or_null(&sys->tasks, struct zd_task, tasks);
+		spin_unlock(&sys->task_lock);
+		if (!task)
+			break;
+		if (out)
+			fprintf(out, "zonedev: destroy: task %d still alive\n", task->pid);
+		zd_task_exit(task);
+		held++;
+	}
+	return held;
 }
 
 /* RAM still allocated at destroy: report each block, return how many. */
@@ -300,7 +333,9 @@ int zd_system_destroy(struct zd_system *sys)
 	out = (sys->cfg.flags & ZD_QUIET) ? NULL : sys->report;
 	start = sys->pgdat->node_start_pfn;
 	nr = sys->pgdat->node_present_pages;
-	held = zd_pgmaps_teardown(sys, out);
+	held = exit_live_tasks(sys, out);
+	held += zd_pgmaps_teardown(sys, out);
+	rcu_barrier();
 	held += report_ram_held(sys, out);
 	bugs = atomic_long_read(&sys->bugs);
 	if (bugs && out)
@@ -315,7 +350,7 @@ int zd_system_destroy(struct zd_system *sys)
 	/* Callbacks queued by this system (registry tables) may still run. */
 	rcu_barrier();
 
-	sparse_remove_ram(start, nr);
+	sparse_remove_ram(start, nr + PAGES_PER_SUBSECTION);
 	zd_release_mem_region(sys->ram);
 	kfree(sys->pgdat->node_zones[ZONE_NORMAL].alloc_order);
 	mutex_destroy(&sys->report_lock);

@@ -26,6 +26,11 @@ struct zd_system {
 	struct mutex trace_lock;
 	bool trace_first;		/* JSON: no comma before the next event */
 	unsigned long long trace_t0;
+	/* the software MMU: live tasks and address spaces */
+	spinlock_t task_lock;
+	struct list_head tasks;
+	struct list_head mms;
+	int next_pid;
 };
 
 static inline struct zd_system *node_system(int nid)
@@ -84,6 +89,7 @@ void zone_init_free_lists(struct zone *zone);
 void free_area_init_ram(struct pglist_data *pgdat, unsigned long start_pfn,
 			unsigned long nr_pages);
 void free_unref_folio(struct folio *folio, unsigned int order);
+bool page_set_aside(struct page *page);
 int audit_buddy(struct zd_system *sys, FILE *out);
 
 /* mm/memremap.c */

@@ -245,6 +245,9 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 			page_mapcount_reset(&page[i]);
 		}
 	}
+	/* An anonymous folio's anon_vma pointer is just cleared, as the kernel does. */
+	if ((unsigned long)page->mapping & PAGE_MAPPING_ANON)
+		page->mapping = NULL;
 	for (i = 0; i < nr; i++) {
 		why = page_bad_reason(&page[i]);
 		if (why) {
@@ -257,6 +260,30 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 	page->flags &= ~(PAGEFLAGS_MASK & ~BIT(PG_reserved));
 	page->private = 0;
 	return true;
+}
+
+/**
+ * page_set_aside() - is @page in a block whose free was refused?  Such a
+ * page was reported once and keeps whatever state made it bad.
+ */
+bool page_set_aside(struct page *page)
+{
+	struct zone *zone = page_zone(page);
+	unsigned long pfn = page_to_pfn(page), i;
+	bool aside = false;
+
+	spin_lock(&zone->lock);
+	for (i = 0; i <= MAX_PAGE_ORDER && !aside; i++) {
+		unsigned long head = pfn & ~((1UL << i) - 1);
+		unsigned char slot;
+
+		if (head < zone->zone_start_pfn)
+			break;
+		slot = *alloc_order_slot(zone, head);
+		aside = slot_set_aside(slot) && (slot & ~SET_ASIDE) >= i;
+	}
+	spin_unlock(&zone->lock);
+	return aside;
 }
 
 /* Take the block at @pfn out of circulation after a refused free. */

@@ -34,6 +34,11 @@ __cold __printf(2, 3) void zd_report_bug(struct zd_system *sys, const char *fmt,
 #define VM_BUG_ON_FOLIO(cond, folio)	VM_BUG_ON_PAGE(cond, &(folio)->page)
 #define VM_WARN_ON_ONCE_PAGE(cond, page) VM_BUG_ON_PAGE(cond, page)
 #define VM_WARN_ON_ONCE_FOLIO(cond, folio) VM_BUG_ON_FOLIO(cond, folio)
+#define VM_BUG_ON(cond)							\
+	do {								\
+		if (unlikely(cond))					\
+			zd_report_bug(NULL, "%s (%s:%d)", #cond, __func__, __LINE__);\
+	} while (0)
 #define VM_BUG_ON_PGMAP(cond, pgmap)					\
 	do {								\
 		if (unlikely(cond))					\

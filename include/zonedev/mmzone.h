@@ -123,6 +123,7 @@ typedef struct pglist_data {
 	unsigned long node_present_pages;
 	unsigned long node_spanned_pages;
 	struct zd_system *sys;
+	struct page *zero_page;		/* the node's shared zero page */
 	atomic_long_t vm_stat[NR_NODE_STAT_ITEMS];
 	atomic_long_t vm_events[NR_VM_EVENT_ITEMS];
 } pg_data_t;

@@ -10,6 +10,8 @@
 #define _ZONEDEV_ZONEDEV_H
 
 #include <stdio.h>
+#include <sys/mman.h>
+#include <signal.h>
 #include <zonedev/mm.h>
 #include <zonedev/memremap.h>
 #include <zonedev/ioport.h>
@@ -69,6 +71,39 @@ enum zd_refcount_scheme zd_system_scheme(const struct zd_system *sys);
 const char *zd_scheme_name(enum zd_refcount_scheme scheme);
 struct zd_system *zd_page_system(const struct page *page);
 unsigned long zd_orphan_bugs(void);
+
+/* ------------------------------------------------------------------ */
+/* Tasks, syscalls and CPU access (the software MMU)                   */
+/* ------------------------------------------------------------------ */
+
+struct zd_task;
+struct zd_file;
+
+/* What a task would find in its siginfo_t (si_signo, si_code, ...). */
+struct zd_siginfo {
+	int signo;		/* SIGSEGV, SIGBUS */
+	int code;		/* SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, BUS_MCEERR_AR/AO */
+	unsigned long addr;
+	short addr_lsb;
+};
+
+struct zd_task *zd_task_create(struct zd_system *sys);
+struct zd_task *zd_task_fork(struct zd_task *parent);
+int zd_task_exit(struct zd_task *task);
+struct mm_struct *zd_task_mm(struct zd_task *task);
+int zd_task_pid(const struct zd_task *task);
+unsigned long zd_task_signals(struct zd_task *task, struct zd_siginfo *last);
+void zd_task_clear_signals(struct zd_task *task);
+
+long zd_mmap(struct zd_task *task, unsigned long addr, unsigned long len, int prot, int flags,
+	     struct zd_file *file, unsigned long off);
+int zd_munmap(struct zd_task *task, unsigned long addr, unsigned long len);
+int zd_mprotect(struct zd_task *task, unsigned long addr, unsigned long len, int prot);
+int zd_madvise(struct zd_task *task, unsigned long addr, unsigned long len, int advice);
+long zd_mremap(struct zd_task *task, unsigned long old_addr, unsigned long old_len,
+	       unsigned long new_len, int flags, unsigned long new_addr);
+long zd_read(struct zd_task *task, unsigned long addr, void *buf, size_t len);
+long zd_write(struct zd_task *task, unsigned long addr, const void *buf, size_t len);
 
 /* /proc/vmstat-style counters of one system */
 unsigned long zd_node_stat(struct zd_system *sys, enum node_stat_item item);

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The CPU: zd_read() and zd_write() translate each page through the task's
+ * page tables, locklessly and inside an RCU read-side section, as the MMU
+ * does through its TLB; page tables and unmapped pages are freed only after
+ * a grace period, so an access never touches freed memory.  A missing or
+ * insufficient translation takes the fault path of do_user_addr_fault():
+ * find the VMA, check its permissions, handle_mm_fault(), or signal the
+ * task (SIGSEGV with SEGV_MAPERR/SEGV_ACCERR, SIGBUS with BUS_ADRERR or
+ * BUS_MCEERR_AR).
+ */
+#include <signal.h>
+#include <string.h>
+#include "../../../mm/internal_mm.h"
+
+#define FAULT_RETRY_LIMIT	64
+
+/* One translation and copy within a page; false on a miss. */
+static bool cpu_access_page(struct mm_struct *mm, unsigned long addr, void *buf, size_t len,
+			    bool write)
+{
+	unsigned long want = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+	pte_t *ptep, pte;
+	char *kaddr;
+
+	rcu_read_lock();
+	ptep = pte_offset_lockless(mm, addr);
+	if (!ptep)
+		goto miss;
+	pte = ptep_get(ptep);
+	if (!(pte_val(pte) & _PAGE_PRESENT) || (write && !pte_write(pte)))
+		goto miss;
+	if ((pte_val(pte) & want) != want) {
+		/* The hardware sets A/D atomically, and only on the entry it used. */
+		pte_t upd = __pte(pte_val(pte) | want);
+
+		if (cmpxchg(&ptep->pte, pte_val(pte), pte_val(upd)) != pte_val(pte))
+			goto miss;
+	}
+	kaddr = (char *)__va(PFN_PHYS(pte_pfn(pte))) + (addr & ~PAGE_MASK);
+	if (write)
+		memcpy(kaddr, buf, len);
+	else
+		memcpy(buf, kaddr, len);
+	rcu_read_unlock();
+	return true;
+miss:
+	rcu_read_unlock();
+	return false;
+}
+
+/* do_user_addr_fault(): 0 to retry the access, or -EFAULT/-ENOMEM. */
+static int do_user_addr_fault(struct zd_task *task, unsigned long addr, bool write)
+{
+	struct mm_struct *mm = task->mm;
+	struct vm_area_struct *vma;
+	unsigned long need = write ? VM_WRITE : (VM_READ | VM_WRITE | VM_EXEC);
+	vm_fault_t ret;
+
+	down_read(&mm->mmap_lock);
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr) {
+		up_read(&mm->mmap_lock);
+		zd_task_send_signal(task, SIGSEGV, SEGV_MAPERR, addr, 0);
+		return -EFAULT;
+	}
+	if (!(vma->vm_flags & need)) {
+		up_read(&mm->mmap_lock);
+		zd_task_send_signal(task, SIGSEGV, SEGV_ACCERR, addr, 0);
+		return -EFAULT;
+	}
+	ret = handle_mm_fault(vma, addr, FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0));
+	up_read(&mm->mmap_lock);
+	if (ret & VM_FAULT_OOM)
+		return -ENOMEM;
+	if (ret & VM_FAULT_HWPOISON) {
+		zd_task_send_signal(task, SIGBUS, BUS_MCEERR_AR, addr, PAGE_SHIFT);
+		return -EFAULT;
+	}
+	if (ret & VM_FAULT_SIGBUS) {
+		zd_task_send_signal(task, SIGBUS, BUS_ADRERR, addr, 0);
+		return -EFAULT;
+	}
+	if (ret & VM_FAULT_SIGSEGV) {
+		zd_task_send_signal(task, SIGSEGV, SEGV_ACCERR, addr, 0);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static long cpu_access(struct zd_task *task, unsigned long addr, void *buf, size_t len,
+		       bool write)
+{
+	size_t done = 0;
+
+	if (IS_ERR_OR_NULL(task) || (!buf && len))
+		return -EINVAL;
+	if (addr + len < addr || addr + len > TASK_SIZE) {
+		zd_task_send_signal(task, SIGSEGV, SEGV_MAPERR, addr, 0);
+		return -EFAULT;
+	}
+	while (done < len) {
+		unsigned long a = addr + done;
+		size_t chunk = min(len - done, PAGE_SIZE - (a & ~PAGE_MASK));
+		int tries = 0, err;
+
+		while (!cpu_access_page(task->mm, a, (char *)buf + done, chunk, write)) {
+			err = do_user_addr_fault(task, a, write);
+			if (err)
+				return err;
+			if (++tries == FAULT_RETRY_LIMIT) {
+				zd_report_bug(task->sys, "fault at %#lx resolved %d times without a usable PTE",
+					      a, tries);
+				return -EFAULT;
+			}
+		}
+		done += chunk;
+	}
+	return (long)done;
+}
+
+/**
+ * zd_read() - the task reads @len bytes at @addr, as its CPU would
+ *
+ * Return: @len, or -EFAULT (the task got SIGSEGV or SIGBUS, see
+ * zd_task_signals()), -ENOMEM (out of memory), -EINVAL.
+ */
+long zd_read(struct zd_task *task, unsigned long addr, void *buf, size_t len)
+{
+	return cpu_access(task, addr, buf, len, false);
+}
+
+/** zd_write() - the task writes @len bytes at @addr; as zd_read() */
+long zd_write(struct zd_task *task, unsigned long addr, const void *buf, size_t len)
+{
+	return cpu_access(task, addr, (void *)buf, len, true);
+}

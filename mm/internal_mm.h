@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the software MMU's files share: page-table walks, the mmu_gather,
+ * rmap and VMA helpers, tasks.  Lock order (mm/rmap.c's): mmap_lock ->
+ * folio lock -> i_mmap lock -> anon_vma lock -> page_table_lock.
+ */
+#ifndef _ZONEDEV_MM_INTERNAL_MM_H
+#define _ZONEDEV_MM_INTERNAL_MM_H
+
+#include <zonedev/mm_task.h>
+#include "internal.h"
+
+/* An "address space" of a shared mapping: its pages by index, its VMAs. */
+struct address_space {
+	struct mutex i_mmap_lock;
+	struct list_head i_mmap;	/* VMAs mapping it, by vma->shared */
+	spinlock_t i_pages_lock;
+	struct folio **pages;		/* page cache, nrpages slots */
+	unsigned long nr_slots;
+	unsigned long nrpages;		/* present */
+	int nid;
+	atomic_t refcount;		/* files and VMAs using it */
+};
+
+struct zd_file {
+	struct address_space *f_mapping;
+	const struct vm_operations_struct *vm_ops;
+	atomic_t f_count;
+	unsigned long size;		/* bytes */
+	bool shmem;
+};
+
+/* The signals a task was sent, as the task would see them. */
+struct zd_task {
+	struct zd_system *sys;
+	struct mm_struct *mm;
+	int pid;
+	spinlock_t sig_lock;
+	unsigned long nr_signals;
+	struct zd_siginfo last_signal;
+	struct list_head tasks;		/* on the system's list */
+};
+
+/* mmu_gather: pages and page tables unmapped, freed after a grace period. */
+#define MMU_GATHER_BUNDLE	64
+
+struct mmu_gather_batch {
+	struct rcu_head rcu;
+	unsigned int nr;
+	struct page *pages[MMU_GATHER_BUNDLE];
+	unsigned char is_table[MMU_GATHER_BUNDLE];
+};
+
+struct mmu_gather {
+	struct mm_struct *mm;
+	struct mmu_gather_batch *active;
+};
+
+void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm);
+void tlb_remove_page(struct mmu_gather *tlb, struct page *page);
+void tlb_remove_table(struct mmu_gather *tlb, struct page *table);
+void tlb_finish_mmu(struct mmu_gather *tlb);
+
+/* page tables (mm/memory.c) */
+pgd_t *pgd_alloc(struct mm_struct *mm);
+pte_t *pte_alloc(struct mm_struct *mm, unsigned long addr);
+pte_t *pte_offset_lockless(struct mm_struct *mm, unsigned long addr);
+void zap_page_range(struct mmu_gather *tlb, struct vm_area_struct *vma, unsigned long start,
+		    unsigned long end);
+void free_pgtables(struct mmu_gather *tlb, struct mm_struct *mm, unsigned long floor,
+		   unsigned long ceiling);
+int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
+			   unsigned int flags);
+void change_protection(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+		       pgprot_t newprot);
+int move_page_tables(struct vm_area_struct *vma, unsigned long old_addr,
+		     struct vm_area_struct *new_vma, unsigned long new_addr, unsigned long len);
+pgprot_t vm_get_page_prot(unsigned long vm_flags);
+
+/* VMAs (mm/mmap.c) */
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
+struct vm_area_struct *vma_alloc(struct mm_struct *mm);
+void vma_free(struct vm_area_struct *vma);
+int vma_link(struct mm_struct *mm, struct vm_area_struct *vma);
+void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma);
+int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+	      int new_below);
+int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len);
+void exit_mmap(struct mm_struct *mm);
+unsigned long calc_vm_flags(int prot, int flags);
+long do_mmap(struct mm_struct *mm, struct zd_system *sys, unsigned long addr, unsigned long len,
+	     int prot, int flags, struct zd_file *file, unsigned long pgoff);
+unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long len);
+struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig);
+
+/* rmap (mm/rmap.c) */
+int anon_vma_prepare(struct vm_area_struct *vma);
+int anon_vma_clone(struct vm_area_struct *dst, struct vm_area_struct *src);
+int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma);
+void unlink_anon_vmas(struct vm_area_struct *vma);
+void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
+			     unsigned long address);
+void folio_add_anon_rmap_pte(struct folio *folio, struct page *page,
+			     struct vm_area_struct *vma, unsigned long address);
+void folio_add_file_rmap_pte(struct folio *folio, struct page *page,
+			     struct vm_area_struct *vma);
+void folio_remove_rmap_pte(struct folio *folio, struct page *page,
+			   struct vm_area_struct *vma);
+
+/* file mappings (mm/shmem.c) */
+struct zd_file *shmem_file_setup(struct zd_system *sys, unsigned long size);
+void zd_file_get(struct zd_file *file);
+void zd_file_put(struct zd_file *file);
+void vma_link_file(struct vm_area_struct *vma);
+void vma_unlink_file(struct vm_area_struct *vma);
+
+/* tasks (kernel/fork.c) */
+struct mm_struct *mm_alloc(struct zd_system *sys);
+void mmput(struct mm_struct *mm);
+void zd_task_send_signal(struct zd_task *task, int signo, int code, unsigned long addr,
+			 short addr_lsb);
+int audit_mms(struct zd_system *sys, FILE *out);
+
+static inline void inc_mm_counter(struct mm_struct *mm, enum mm_counter member)
+{
+	atomic_long_inc(&mm->rss_stat[member]);
+}
+
+static inline void dec_mm_counter(struct mm_struct *mm, enum mm_counter member)
+{
+	atomic_long_dec(&mm->rss_stat[member]);
+}
+
+static inline enum mm_counter mm_counter(struct folio *folio)
+{
+	return folio_test_anon(folio) ? MM_ANONPAGES : MM_SHMEMPAGES;
+}
+
+#endif /* _ZONEDEV_MM_INTERNAL_MM_H */

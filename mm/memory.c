@@ -1,0 +1,805 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The software MMU's page tables and faults: table allocation and lockless
+ * walks, the mmu_gather (unmapped pages and tables are freed only after an
+ * RCU grace period, which stands in for the TLB shootdown: every CPU access
+ * runs inside a read-side section), zap, copy at fork, protection changes,
+ * and handle_mm_fault() for anonymous, shared and private file memory.
+ */
+#include <string.h>
+#include "internal_mm.h"
+
+#define PG_table	0x00000200u
+
+/* ------------------------------------------------------------------ */
+/* The zero page and page protections                                  */
+/* ------------------------------------------------------------------ */
+
+static inline struct page *node_zero_page(int nid)
+{
+	return NODE_DATA(nid)->zero_page;
+}
+
+static inline bool is_zero_pfn_nid(unsigned long pfn, int nid)
+{
+	return pfn == page_to_pfn(node_zero_page(nid));
+}
+
+/* The vm_flags -> pgprot table of x86 (protection_map). */
+pgprot_t vm_get_page_prot(unsigned long vm_flags)
+{
+	bool shared = vm_flags & VM_SHARED;
+
+	switch (vm_flags & VM_ACCESS_FLAGS) {
+	case 0:
+		return PAGE_NONE;
+	case VM_READ:
+		return PAGE_READONLY;
+	case VM_EXEC:
+	case VM_READ | VM_EXEC:
+		return PAGE_READONLY_EXEC;
+	case VM_WRITE:
+	case VM_WRITE | VM_READ:
+		return shared ? PAGE_SHARED : PAGE_COPY;
+	default:
+		return shared ? PAGE_SHARED_EXEC : PAGE_COPY_EXEC;
+	}
+}
+
+/*
+ * The page a present PTE maps, or NULL for the special ones (the zero
+ * page, raw pfn maps, and devmap entries of the elevated scheme).
+ */
+static struct page *vm_normal_page(struct vm_area_struct *vma, pte_t pte)
+{
+	if (pte_special(pte))
+		return NULL;
+	return pfn_to_page(pte_pfn(pte));
+}
+
+/* ------------------------------------------------------------------ */
+/* mmu_gather                                                          */
+/* ------------------------------------------------------------------ */
+
+static void tlb_batch_free_rcu(struct rcu_head *rcu)
+{
+	struct mmu_gather_batch *batch = container_of(rcu, struct mmu_gather_batch, rcu);
+	unsigned int i;
+
+	for (i = 0; i < batch->nr; i++) {
+		struct page *page = batch->pages[i];
+
+		if (batch->is_table[i]) {
+			page->page_type |= PG_table;
+			__free_pages(page, 0);
+		} else {
+			put_page(page);
+		}
+	}
+	kfree(batch);
+}
+
+static void tlb_flush_batch(struct mmu_gather *tlb)
+{
+	struct mmu_gather_batch *batch = tlb->active;
+
+	tlb->active = NULL;
+	if (batch && batch->nr)
+		call_rcu(&batch->rcu, tlb_batch_free_rcu);
+	else
+		kfree(batch);
+}
+
+void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
+{
+	tlb->mm = mm;
+	tlb->active = NULL;
+}
+
+static void tlb_add(struct mmu_gather *tlb, struct page *page, bool table)
+{
+	struct mmu_gather_batch *batch = tlb->active;
+
+	if (!batch || batch->nr == MMU_GATHER_BUNDLE) {
+		tlb_flush_batch(tlb);
+		batch = kzalloc(sizeof(*batch), GFP_ATOMIC);
+		if (!batch) {
+			/* No memory to defer: wait for the readers instead. */
+			synchronize_rcu();
+			if (table) {
+				page->page_type |= PG_table;
+				__free_pages(page, 0);
+			} else {
+				put_page(page);
+			}
+			return;
+		}
+		tlb->active = batch;
+	}
+	batch->is_table[batch->nr] = table;
+	batch->pages[batch->nr++] = page;
+}
+
+/** tlb_remove_page() - drop a mapping's reference once no CPU can see it */
+void tlb_remove_page(struct mmu_gather *tlb, struct page *page)
+{
+	tlb_add(tlb, page, false);
+}
+
+/** tlb_remove_table() - free a page table once no lockless walker is in it */
+void tlb_remove_table(struct mmu_gather *tlb, struct page *table)
+{
+	atomic_long_sub(PAGE_SIZE, &tlb->mm->pgtables_bytes);
+	tlb_add(tlb, table, true);
+}
+
+void tlb_finish_mmu(struct mmu_gather *tlb)
+{
+	tlb_flush_batch(tlb);
+}
+
+/* ------------------------------------------------------------------ */
+/* Page tables                                                         */
+/* ------------------------------------------------------------------ */
+
+static void *table_alloc(struct mm_struct *mm)
+{
+	struct page *page = alloc_pages_node(mm->nid, GFP_KERNEL | __GFP_ZERO, 0);
+
+	if (!page)
+		return NULL;
+	page->page_type &= ~PG_table;
+	atomic_long_add(PAGE_SIZE, &mm->pgtables_bytes);
+	return page_address(page);
+}
+
+static void table_free_now(struct mm_struct *mm, void *table)
+{
+	struct page *page = virt_to_page(table);
+
+	page->page_type |= PG_table;
+	atomic_long_sub(PAGE_SIZE, &mm->pgtables_bytes);
+	__free_pages(page, 0);
+}
+
+pgd_t *pgd_alloc(struct mm_struct *mm)
+{
+	return table_alloc(mm);
+}
+
+static inline unsigned long table_entry(void *table)
+{
+	return PFN_PHYS(page_to_pfn(virt_to_page(table))) | _PAGE_TABLE;
+}
+
+/*
+ * Make sure the table below *@slot exists: allocate it unlocked, install it
+ * under page_table_lock unless a racing fault got there first.
+ */
+static void *table_populate(struct mm_struct *mm, unsigned long *slot)
+{
+	unsigned long e = READ_ONCE(*slot);
+	void *table;
+
+	if (e)
+		return __va(e & PTE_PFN_MASK);
+	table = table_alloc(mm);
+	if (!table)
+		return NULL;
+	spin_lock(&mm->page_table_lock);
+	e = *slot;
+	if (!e) {
+		smp_wmb();	/* the zeroed table before the entry that points at it */
+		WRITE_ONCE(*slot, table_entry(table));
+		e = table_entry(table);
+		table = NULL;
+	}
+	spin_unlock(&mm->page_table_lock);
+	if (table)
+		table_free_now(mm, table);
+	return __va(e & PTE_PFN_MASK);
+}
+
+/** pte_alloc() - the PTE slot for @addr, allocating tables on the way */
+pte_t *pte_alloc(struct mm_struct *mm, unsigned long addr)
+{
+	pud_t *pud = table_populate(mm, &mm->pgd[pgd_index(addr)].pgd);
+	pmd_t *pmd;
+	pte_t *pte;
+
+	if (!pud)
+		return NULL;
+	pmd = table_populate(mm, &pud[pud_index(addr)].pud);
+	if (!pmd)
+		return NULL;
+	pte = table_populate(mm, &pmd[pmd_index(addr)].pmd);
+	if (!pte)
+		return NULL;
+	return &pte[pte_index(addr)];
+}
+
+/**
+ * pte_offset_lockless() - the PTE slot for @addr if every table exists
+ *
+ * For walkers inside rcu_read_lock() (the CPU, gup_fast) and for holders of
+ * mmap_lock; tables are freed only after a grace period.
+ */
+pte_t *pte_offset_lockless(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t pgd = pgdp_get(&mm->pgd[pgd_index(addr)]);
+	pud_t pud;
+	pmd_t pmd;
+
+	if (pgd_none(pgd))
+		return NULL;
+	pud = pudp_get(&pgd_table(pgd)[pud_index(addr)]);
+	if (pud_none(pud) || pud_leaf(pud))
+		return NULL;
+	pmd = pmdp_get(&pud_table(pud)[pmd_index(addr)]);
+	if (pmd_none(pmd) || pmd_leaf(pmd))
+		return NULL;
+	return &pmd_table(pmd)[pte_index(addr)];
+}
+
+/* ------------------------------------------------------------------ */
+/* Zap, copy, protect, move                                            */
+/* ------------------------------------------------------------------ */
+
+/* Unmap one PTE's worth; the caller holds page_table_lock. */
+static void zap_one_pte(struct mmu_gather *tlb, struct vm_area_struct *vma, pte_t *ptep)
+{
+	pte_t pte = ptep_get_and_clear(ptep);
+	struct page *page = NULL;
+
+	if (pte_none(pte))
+		return;
+	if (pte_present(pte)) {
+		page = vm_normal_page(vma, pte);
+	} else {
+		swp_entry_t entry = pte_to_swp_entry(pte);
+
+		/* A device-private entry maps its page like a PTE does. */
+		if (is_device_private_entry(entry) || is_device_exclusive_entry(entry))
+			page = pfn_swap_entry_to_page(entry);
+	}
+	if (!page)
+		return;
+	if (pte_present(pte) && pte_dirty(pte))
+		set_bit(PG_dirty, &page_folio(page)->flags);
+	dec_mm_counter(vma->vm_mm, mm_counter(page_folio(page)));
+	folio_remove_rmap_pte(page_folio(page), page, vma);
+	tlb_remove_page(tlb, page);
+}
+
+/**
+ * zap_page_range() - unmap [@start, @end) of @vma; the pages' mapping
+ * references go after a grace period
+ */
+void zap_page_range(struct mmu_gather *tlb, struct vm_area_struct *vma, unsigned long start,
+		    unsigned long end)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long addr, next;
+
+	for (addr = start; addr < end; addr = next) {
+		pte_t *pte = pte_offset_lockless(mm, addr);
+		unsigned long a;
+
+		next = min((addr & PMD_MASK) + PMD_SIZE, end);
+		if (!pte)
+			continue;
+		spin_lock(&mm->page_table_lock);
+		for (a = addr; a < next; a += PAGE_SIZE, pte++)
+			zap_one_pte(tlb, vma, pte);
+		spin_unlock(&mm->page_table_lock);
+	}
+}
+
+static bool table_is_empty(unsigned long *table)
+{
+	int i;
+
+	for (i = 0; i < 512; i++)
+		if (table[i])
+			return false;
+	return true;
+}
+
+/*
+ * Free the tables below *@slot that lie wholly inside [floor, ceiling),
+ * bottom up; @level is the slot's span shift (PGDIR, PUD, PMD).
+ */
+static void free_table_range(struct mmu_gather *tlb, unsigned long *slot, unsigned long base,
+			     unsigned int shift, unsigned long floor, unsigned long ceiling)
+{
+	unsigned long e = *slot, *table, child_span;
+	unsigned int i;
+
+	if (!e)
+		return;
+	table = __va(e & PTE_PFN_MASK);
+	if (shift > PMD_SHIFT) {
+		child_span = 1UL << (shift - 9);
+		for (i = 0; i < 512; i++) {
+			unsigned long cbase = base + i * child_span;
+
+			if (cbase + child_span <= floor || cbase >= ceiling)
+				continue;
+			free_table_range(tlb, &table[i], cbase, shift - 9, floor, ceiling);
+		}
+	}
+	if (base >= floor && base + (1UL << shift) <= ceiling && table_is_empty(table)) {
+		WRITE_ONCE(*slot, 0);
+		tlb_remove_table(tlb, virt_to_page(table));
+	}
+}
+
+/**
+ * free_pgtables() - free the page tables that only cover [floor, ceiling),
+ * a hole no VMA is in any more
+ */
+void free_pgtables(struct mmu_gather *tlb, struct mm_struct *mm, unsigned long floor,
+		   unsigned long ceiling)
+{
+	unsigned long i;
+
+	spin_lock(&mm->page_table_lock);
+	for (i = pgd_index(floor); i <= pgd_index(ceiling - 1); i++)
+		free_table_range(tlb, &mm->pgd[i].pgd, i << PGDIR_SHIFT, PGDIR_SHIFT, floor,
+				 ceiling);
+	spin_unlock(&mm->page_table_lock);
+}
+
+static bool is_cow_mapping(unsigned long flags)
+{
+	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+
+/*
+ * A page that may be pinned for DMA is copied for the child at fork, so the
+ * pin keeps seeing the parent's data and the child never sees it change
+ * (the CVE-2020-29374 class).
+ */
+static int copy_present_page(struct vm_area_struct *dst, pte_t *dst_pte, struct page *page,
+			     unsigned long addr)
+{
+	struct folio *new = __folio_alloc_node(GFP_HIGHUSER_MOVABLE, 0, dst->vm_mm->nid);
+
+	if (!new)
+		return -ENOMEM;
+	memcpy(folio_address(new), page_address(page), PAGE_SIZE);
+	folio_add_new_anon_rmap(new, dst, addr);
+	inc_mm_counter(dst->vm_mm, MM_ANONPAGES);
+	set_pte(dst_pte, pte_mkdirty(pte_mkwrite(pfn_pte(folio_pfn(new), dst->vm_page_prot))));
+	return 0;
+}
+
+static int copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, pte_t *dst_pte,
+			pte_t *src_pte, unsigned long addr)
+{
+	pte_t pte = ptep_get(src_pte);
+	struct folio *folio;
+	struct page *page;
+
+	if (pte_none(pte))
+		return 0;
+	if (!pte_present(pte)) {
+		swp_entry_t entry = pte_to_swp_entry(pte);
+
+		if (is_device_private_entry(entry)) {
+			page = pfn_swap_entry_to_page(entry);
+			folio = page_folio(page);
+			folio_get(folio);
+			folio_add_anon_rmap_pte(folio, page, dst, addr);
+			inc_mm_counter(dst->vm_mm, mm_counter(folio));
+			if (is_writable_device_private_entry(entry) && is_cow_mapping(src->vm_flags)) {
+				/* Both sides read-only: a write faults and copies. */
+				pte = swp_entry_to_pte(make_readable_device_private_entry(page_to_pfn(page)));
+				set_pte(src_pte, pte);
+			}
+		}
+		set_pte(dst_pte, pte);
+		return 0;
+	}
+	page = vm_normal_page(src, pte);
+	if (!page) {
+		set_pte(dst_pte, pte);
+		return 0;
+	}
+	folio = page_folio(page);
+	if (folio_test_anon(folio) && is_cow_mapping(src->vm_flags) &&
+	    test_bit(MMF_HAS_PINNED, &src->vm_mm->flags) && folio_maybe_dma_pinned(folio))
+		return copy_present_page(dst, dst_pte, page, addr);
+
+	folio_get(folio);
+	if (folio_test_anon(folio)) {
+		folio_add_anon_rmap_pte(folio, page, dst, addr);
+		clear_bit(PG_anon_exclusive, &page->flags);
+	} else {
+		folio_add_file_rmap_pte(folio, page, dst);
+	}
+	inc_mm_counter(dst->vm_mm, mm_counter(folio));
+	if (is_cow_mapping(src->vm_flags) && pte_write(pte)) {
+		pte = pte_wrprotect(pte);
+		set_pte(src_pte, pte);
+	}
+	set_pte(dst_pte, pte);
+	return 0;
+}
+
+/**
+ * copy_page_range() - fork: give @dst the mappings of @src, making private
+ * anonymous pages copy-on-write in both
+ */
+int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
+{
+	struct mm_struct *dst_mm = dst->vm_mm, *src_mm = src->vm_mm;
+	unsigned long addr, next;
+	int err = 0;
+
+	for (addr = src->vm_start; addr < src->vm_end && !err; addr = next) {
+		pte_t *src_pte = pte_offset_lockless(src_mm, addr), *dst_pte;
+		unsigned long a;
+
+		next = min((addr & PMD_MASK) + PMD_SIZE, src->vm_end);
+		if (!src_pte)
+			continue;
+		dst_pte = pte_alloc(dst_mm, addr);
+		if (!dst_pte)
+			return -ENOMEM;
+		spin_lock(&src_mm->page_table_lock);
+		if (dst_mm != src_mm)
+			spin_lock(&dst_mm->page_table_lock);
+		for (a = addr; a < next && !err; a += PAGE_SIZE)
+			err = copy_one_pte(dst, src, dst_pte++, src_pte++, a);
+		if (dst_mm != src_mm)
+			spin_unlock(&dst_mm->page_table_lock);
+		spin_unlock(&src_mm->page_table_lock);
+	}
+	return err;
+}
+
+/**
+ * change_protection() - apply @newprot to the present PTEs in range
+ *
+ * Private writable mappings stay write-protected (a write fault decides
+ * between reusing and copying); PROT_NONE makes entries protnone, keeping
+ * the page mapped.
+ */
+void change_protection(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+		       pgprot_t newprot)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long addr, next;
+
+	for (addr = start; addr < end; addr = next) {
+		pte_t *pte = pte_offset_lockless(mm, addr);
+		unsigned long a;
+
+		next = min((addr & PMD_MASK) + PMD_SIZE, end);
+		if (!pte)
+			continue;
+		spin_lock(&mm->page_table_lock);
+		for (a = addr; a < next; a += PAGE_SIZE, pte++) {
+			pte_t old = ptep_get(pte);
+
+			if (!pte_present(old))
+				continue;
+			set_pte(pte, pte_modify(old, newprot));
+		}
+		spin_unlock(&mm->page_table_lock);
+	}
+}
+
+/**
+ * move_page_tables() - mremap: move the entries of [old_addr, +len) to
+ * new_addr; the pages keep their references and mapcounts
+ */
+int move_page_tables(struct vm_area_struct *vma, unsigned long old_addr,
+		     struct vm_area_struct *new_vma, unsigned long new_addr, unsigned long len)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long off;
+
+	for (off = 0; off < len; off += PAGE_SIZE) {
+		pte_t *src = pte_offset_lockless(mm, old_addr + off), *dst;
+		pte_t pte;
+
+		if (!src || pte_none(ptep_get(src)))
+			continue;
+		dst = pte_alloc(mm, new_addr + off);
+		if (!dst)
+			return -ENOMEM;
+		spin_lock(&mm->page_table_lock);
+		pte = ptep_get_and_clear(src);
+		set_pte(dst, pte);
+		spin_unlock(&mm->page_table_lock);
+	}
+	/* Readers still walking the old slots see them empty and refault. */
+	(void)new_vma;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Faults                                                              */
+/* ------------------------------------------------------------------ */
+
+static vm_fault_t install_new_anon(struct vm_fault *vmf, struct folio *folio, pte_t expect)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	pte_t entry = pfn_pte(folio_pfn(folio), vma->vm_page_prot);
+	pte_t old;
+
+	if (vma->vm_flags & VM_WRITE)
+		entry = pte_mkdirty(pte_mkwrite(entry));
+	entry = pte_mkyoung(entry);
+	spin_lock(&mm->page_table_lock);
+	old = ptep_get(vmf->pte);
+	if (pte_val(old) != pte_val(expect)) {
+		/* Somebody else resolved this fault first. */
+		spin_unlock(&mm->page_table_lock);
+		folio_put(folio);
+		return 0;
+	}
+	folio_add_new_anon_rmap(folio, vma, vmf->address);
+	inc_mm_counter(mm, MM_ANONPAGES);
+	set_pte(vmf->pte, entry);
+	spin_unlock(&mm->page_table_lock);
+	return 0;
+}
+
+static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	struct folio *folio;
+
+	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
+		/* A read of untouched private memory maps the shared zero page. */
+		pte_t entry = pte_mkspecial(pfn_pte(page_to_pfn(node_zero_page(mm->nid)),
+						    vm_get_page_prot(vma->vm_flags & ~VM_WRITE)));
+
+		spin_lock(&mm->page_table_lock);
+		if (pte_none(ptep_get(vmf->pte)))
+			set_pte(vmf->pte, entry);
+		spin_unlock(&mm->page_table_lock);
+		return 0;
+	}
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
+	folio = __folio_alloc_node(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0, mm->nid);
+	if (!folio)
+		return VM_FAULT_OOM;
+	return install_new_anon(vmf, folio, __pte(0));
+}
+
+/* Copy-on-write: a private copy of the page (or of zeroes) replaces it. */
+static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	struct mmu_gather tlb;
+	struct folio *new;
+	pte_t cur;
+
+	if (anon_vma_prepare(vma))
+		goto oom;
+	new = __folio_alloc_node(GFP_HIGHUSER_MOVABLE | (old ? 0 : __GFP_ZERO), 0, mm->nid);
+	if (!new)
+		goto oom;
+	if (old)
+		memcpy(folio_address(new), page_address(old), PAGE_SIZE);
+
+	tlb_gather_mmu(&tlb, mm);
+	spin_lock(&mm->page_table_lock);
+	cur = ptep_get(vmf->pte);
+	if (pte_val(cur) != pte_val(vmf->orig_pte)) {
+		spin_unlock(&mm->page_table_lock);
+		folio_put(new);
+		goto out;
+	}
+	if (old) {
+		dec_mm_counter(mm, mm_counter(page_folio(old)));
+		folio_remove_rmap_pte(page_folio(old), old, vma);
+		tlb_remove_page(&tlb, old);	/* the old mapping's reference */
+	}
+	folio_add_new_anon_rmap(new, vma, vmf->address);
+	inc_mm_counter(mm, MM_ANONPAGES);
+	set_pte(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(pfn_pte(folio_pfn(new),
+								      vma->vm_page_prot)))));
+	spin_unlock(&mm->page_table_lock);
+out:
+	tlb_finish_mmu(&tlb);
+	if (old)
+		put_page(old);		/* the reference this fault took */
+	return 0;
+oom:
+	if (old)
+		put_page(old);
+	return VM_FAULT_OOM;
+}
+
+/*
+ * A write to a present, write-protected PTE; called with page_table_lock
+ * held, which it drops.  Shared mappings just become writable; a private
+ * anonymous page this mm owns alone is reused; anything else is copied.
+ */
+static vm_fault_t do_wp_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	pte_t entry = vmf->orig_pte;
+	struct page *page = vm_normal_page(vma, entry);
+
+	if (vma->vm_flags & VM_SHARED) {
+		set_pte(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(entry))));
+		spin_unlock(&mm->page_table_lock);
+		return 0;
+	}
+	if (page && PageAnon(page)) {
+		struct folio *folio = page_folio(page);
+		bool reuse = test_bit(PG_anon_exclusive, &page->flags);
+
+		/* Ours alone: no other mapping, no pin, no swap cache. */
+		if (!reuse && folio_ref_count(folio) == 1 && folio_trylock(folio)) {
+			reuse = folio_ref_count(folio) == 1;
+			if (reuse)
+				set_bit(PG_anon_exclusive, &page->flags);
+			folio_unlock(folio);
+		}
+		if (reuse) {
+			set_pte(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(entry))));
+			spin_unlock(&mm->page_table_lock);
+			return 0;
+		}
+	}
+	if (page)
+		get_page(page);
+	spin_unlock(&mm->page_table_lock);
+	return wp_page_copy(vmf, page);
+}
+
+/*
+ * A file or shared-anonymous page: ->fault finds it; a private write copies
+ * it into an anonymous page.
+ */
+static vm_fault_t do_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	struct folio *folio;
+	vm_fault_t ret;
+	pte_t entry;
+
+	if (!vma->vm_ops->fault)
+		return VM_FAULT_SIGBUS;
+	ret = vma->vm_ops->fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))
+		return ret;
+	folio = page_folio(vmf->page);
+	if (ret & VM_FAULT_LOCKED)
+		folio_unlock(folio);
+
+	if (write && !(vma->vm_flags & VM_SHARED)) {
+		struct folio *new;
+
+		if (anon_vma_prepare(vma)) {
+			folio_put(folio);
+			return VM_FAULT_OOM;
+		}
+		new = __folio_alloc_node(GFP_HIGHUSER_MOVABLE, 0, mm->nid);
+		if (!new) {
+			folio_put(folio);
+			return VM_FAULT_OOM;
+		}
+		memcpy(folio_address(new), folio_address(folio), PAGE_SIZE);
+		folio_put(folio);
+		return install_new_anon(vmf, new, __pte(0));
+	}
+
+	entry = pte_mkyoung(pfn_pte(folio_pfn(folio), vma->vm_page_prot));
+	if (write)
+		entry = pte_mkdirty(pte_mkwrite(entry));
+	spin_lock(&mm->page_table_lock);
+	if (!pte_none(ptep_get(vmf->pte))) {
+		spin_unlock(&mm->page_table_lock);
+		folio_put(folio);
+		return 0;
+	}
+	/* The reference ->fault took is the mapping's from here on. */
+	folio_add_file_rmap_pte(folio, vmf->page, vma);
+	inc_mm_counter(mm, mm_counter(folio));
+	set_pte(vmf->pte, entry);
+	spin_unlock(&mm->page_table_lock);
+	return 0;
+}
+
+/*
+ * A non-present entry: wait out a migration, send a device-private page
+ * back to RAM through its driver, or fail on poison.
+ */
+static vm_fault_t do_swap_page(struct vm_fault *vmf)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	swp_entry_t entry = pte_to_swp_entry(vmf->orig_pte);
+	struct page *page;
+	vm_fault_t ret = 0;
+
+	if (is_hwpoison_entry(entry))
+		return VM_FAULT_HWPOISON;
+	if (!is_pfn_swap_entry(entry) || is_device_exclusive_entry(entry))
+		return VM_FAULT_SIGBUS;
+
+	page = pfn_swap_entry_to_page(entry);
+	spin_lock(&mm->page_table_lock);
+	if (pte_val(ptep_get(vmf->pte)) != pte_val(vmf->orig_pte)) {
+		spin_unlock(&mm->page_table_lock);
+		return 0;	/* changed under us: retry */
+	}
+	/* The entry holds a reference, so the page is alive: take our own. */
+	get_page(page);
+	spin_unlock(&mm->page_table_lock);
+
+	if (is_migration_entry(entry)) {
+		/* Migration holds the folio lock until the new PTE is in. */
+		folio_wait_locked(page_folio(page));
+	} else if (trylock_page(page)) {
+		vmf->page = page;
+		ret = page_pgmap(page)->ops->migrate_to_ram(vmf);
+		unlock_page(page);
+	} else {
+		wait_on_page_locked(page);
+	}
+	put_page(page);
+	return ret;
+}
+
+/**
+ * handle_mm_fault() - resolve a fault at @address in @vma
+ * @flags: FAULT_FLAG_WRITE and friends
+ *
+ * The caller holds mmap_lock (read) and has checked @vma's permissions.
+ *
+ * Return: 0 (the access can be retried) or VM_FAULT_* error bits.
+ */
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address, unsigned int flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct vm_fault vmf = {
+		.vma = vma,
+		.address = address & PAGE_MASK,
+		.real_address = address,
+		.pgoff = linear_page_index(vma, address),
+		.flags = flags,
+	};
+	pte_t entry;
+
+	vmf.pte = pte_alloc(mm, address);
+	if (!vmf.pte)
+		return VM_FAULT_OOM;
+	spin_lock(&mm->page_table_lock);
+	entry = ptep_get(vmf.pte);
+	vmf.orig_pte = entry;
+	if (pte_none(entry)) {
+		spin_unlock(&mm->page_table_lock);
+		return vma_is_anonymous(vma) ? do_anonymous_page(&vmf) : do_fault(&vmf);
+	}
+	if (!pte_present(entry)) {
+		spin_unlock(&mm->page_table_lock);
+		return do_swap_page(&vmf);
+	}
+	if (pte_protnone(entry)) {
+		spin_unlock(&mm->page_table_lock);
+		return VM_FAULT_SIGSEGV;
+	}
+	if ((flags & FAULT_FLAG_WRITE) && !pte_write(entry))
+		return do_wp_page(&vmf);
+	entry = pte_mkyoung(entry);
+	if (flags & FAULT_FLAG_WRITE)
+		entry = pte_mkdirty(entry);
+	set_pte(vmf.pte, entry);
+	spin_unlock(&mm->page_table_lock);
+	return 0;
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Reverse mapping: from a folio to every (mm, address) that maps it.
+ *
+ * An anonymous folio's ->mapping is its anon_vma (with PAGE_MAPPING_ANON);
+ * every VMA that may map it is on that anon_vma through an anon_vma_chain.
+ * A VMA is chained to its own anon_vma and, after fork, to all of its
+ * parent's, so a child's COW-shared pages stay reachable and the pages it
+ * faults in later belong to its own anon_vma.  The address of a page in a
+ * VMA follows from ->index: vm_start + ((index - vm_pgoff) << PAGE_SHIFT).
+ * A file folio's ->mapping is its address_space, whose i_mmap lists the VMAs.
+ *
+ * Mapcounts are exact: _mapcount counts the PTEs (and device-private
+ * entries) mapping each page, -1 meaning none.
+ */
+#include "internal_mm.h"
+
+static struct anon_vma *anon_vma_alloc(void)
+{
+	struct anon_vma *anon_vma = kzalloc(sizeof(*anon_vma), GFP_KERNEL);
+
+	if (!anon_vma)
+		return NULL;
+	anon_vma->root = anon_vma;
+	init_rwsem(&anon_vma->rwsem);
+	atomic_set(&anon_vma->refcount, 0);
+	INIT_LIST_HEAD(&anon_vma->head);
+	return anon_vma;
+}
+
+static void anon_vma_free_rcu(struct rcu_head *rcu)
+{
+	struct anon_vma *anon_vma = container_of(rcu, struct anon_vma, rcu);
+
+	destroy_rwsem(&anon_vma->rwsem);
+	kfree(anon_vma);
+}
+
+/* Readers walk anon_vmas under RCU (rmap_walk), so they go after a grace period. */
+static void put_anon_vma(struct anon_vma *anon_vma)
+{
+	if (atomic_dec_and_test(&anon_vma->refcount))
+		call_rcu(&anon_vma->rcu, anon_vma_free_rcu);
+}
+
+static int anon_vma_chain_link(struct vm_area_struct *vma, struct anon_vma *anon_vma)
+{
+	struct anon_vma_chain *avc = kzalloc(sizeof(*avc), GFP_KERNEL);
+
+	if (!avc)
+		return -ENOMEM;
+	avc->vma = vma;
+	avc->anon_vma = anon_vma;
+	atomic_inc(&anon_vma->refcount);
+	list_add(&avc->same_vma, &vma->anon_vma_chain);
+	down_write(&anon_vma->root->rwsem);
+	list_add_tail(&avc->same_anon_vma, &anon_vma->head);
+	up_write(&anon_vma->root->rwsem);
+	return 0;
+}
+
+/** anon_vma_prepare() - give @vma an anon_vma before its first anonymous page */
+int anon_vma_prepare(struct vm_area_struct *vma)
+{
+	struct anon_vma *anon_vma;
+	int err;
+
+	if (likely(READ_ONCE(vma->anon_vma)))
+		return 0;
+	anon_vma = anon_vma_alloc();
+	if (!anon_vma)
+		return -ENOMEM;
+	/* Faults run under mmap_lock read: two may race to set it. */
+	spin_lock(&vma->vm_mm->page_table_lock);
+	if (vma->anon_vma) {
+		spin_unlock(&vma->vm_mm->page_table_lock);
+		kfree(anon_vma);
+		return 0;
+	}
+	spin_unlock(&vma->vm_mm->page_table_lock);
+	err = anon_vma_chain_link(vma, anon_vma);
+	if (err) {
+		kfree(anon_vma);
+		return err;
+	}
+	smp_store_release(&vma->anon_vma, anon_vma);
+	return 0;
+}
+
+/** anon_vma_clone() - chain @dst to every anon_vma @src is chained to */
+int anon_vma_clone(struct vm_area_struct *dst, struct vm_area_struct *src)
+{
+	struct anon_vma_chain *avc;
+
+	list_for_each_entry(avc, &src->anon_vma_chain, same_vma) {
+		if (anon_vma_chain_link(dst, avc->anon_vma)) {
+			unlink_anon_vmas(dst);
+			return -ENOMEM;
+		}
+	}
+	dst->anon_vma = src->anon_vma;
+	return 0;
+}
+
+/**
+ * anon_vma_fork() - a child's VMA: chained to its parent's anon_vmas, plus
+ * an anon_vma of its own for the pages it will fault in
+ */
+int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma)
+{
+	struct anon_vma *anon_vma;
+
+	INIT_LIST_HEAD(&vma->anon_vma_chain);
+	vma->anon_vma = NULL;
+	if (!pvma->anon_vma)
+		return 0;
+	if (anon_vma_clone(vma, pvma))
+		return -ENOMEM;
+	anon_vma = anon_vma_alloc();
+	if (anon_vma)
+		anon_vma->root = pvma->anon_vma->root;
+	if (!anon_vma || anon_vma_chain_link(vma, anon_vma)) {
+		kfree(anon_vma);
+		unlink_anon_vmas(vma);
+		return -ENOMEM;
+	}
+	vma->anon_vma = anon_vma;
+	return 0;
+}
+
+/** unlink_anon_vmas() - a VMA goes: drop its chains */
+void unlink_anon_vmas(struct vm_area_struct *vma)
+{
+	struct anon_vma_chain *avc, *next;
+
+	list_for_each_entry_safe(avc, next, &vma->anon_vma_chain, same_vma) {
+		struct anon_vma *anon_vma = avc->anon_vma;
+
+		down_write(&anon_vma->root->rwsem);
+		list_del(&avc->same_anon_vma);
+		up_write(&anon_vma->root->rwsem);
+		list_del(&avc->same_vma);
+		kfree(avc);
+		put_anon_vma(anon_vma);
+	}
+	INIT_LIST_HEAD(&vma->anon_vma_chain);
+	vma->anon_vma = NULL;
+}
+
+/** folio_add_new_anon_rmap() - a fresh anonymous folio's first mapping */
+void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
+			     unsigned long address)
+{
+	VM_BUG_ON_FOLIO(atomic_read(&folio->_mapcount) != -1, folio);
+	WRITE_ONCE(folio->mapping,
+		   (struct address_space *)((unsigned long)vma->anon_vma | PAGE_MAPPING_ANON));
+	folio->index = linear_page_index(vma, address);
+	atomic_set(&folio->_mapcount, 0);
+	/* Exclusive to this mm until fork shares it. */
+	set_bit(PG_anon_exclusive, &folio->flags);
+}
+
+/** folio_add_anon_rmap_pte() - one more PTE maps @page (fork) */
+void folio_add_anon_rmap_pte(struct folio *folio, struct page *page,
+			     struct vm_area_struct *vma, unsigned long address)
+{
+	(void)vma;
+	(void)address;
+	VM_BUG_ON_FOLIO(!folio_test_anon(folio), folio);
+	atomic_inc(&page->_mapcount);
+}
+
+/** folio_add_file_rmap_pte() - one more PTE maps a file page */
+void folio_add_file_rmap_pte(struct folio *folio, struct page *page,
+			     struct vm_area_struct *vma)
+{
+	(void)folio;
+	(void)vma;
+	atomic_inc(&page->_mapcount);
+}
+
+/** folio_remove_rmap_pte() - one PTE fewer maps @page */
+void folio_remove_rmap_pte(struct folio *folio, struct page *page,
+			   struct vm_area_struct *vma)
+{
+	(void)vma;
+	if (atomic_add_negative(-1, &page->_mapcount) && folio_test_anon(folio)) {
+		/* Unmapped everywhere: nobody owns it exclusively any more. */
+		clear_bit(PG_anon_exclusive, &page->flags);
+	}
+	VM_BUG_ON_PAGE(atomic_read(&page->_mapcount) < -1, page);
+}
