@@ -9,8 +9,6 @@
 #include <string.h>
 #include "internal_mm.h"
 
-#define PG_table	0x00000200u
-
 /* ------------------------------------------------------------------ */
 /* The zero page and page protections                                  */
 /* ------------------------------------------------------------------ */
@@ -70,7 +68,7 @@ static void tlb_batch_free_rcu(struct rcu_head *rcu)
 		struct page *page = batch->pages[i];
 
 		if (batch->is_table[i]) {
-			page->page_type |= PG_table;
+			__ClearPageTable(page);
 			__free_pages(page, 0);
 		} else {
 			put_page(page);
@@ -107,7 +105,7 @@ static void tlb_add(struct mmu_gather *tlb, struct page *page, bool table)
 			/* No memory to defer: wait for the readers instead. */
 			synchronize_rcu();
 			if (table) {
-				page->page_type |= PG_table;
+				__ClearPageTable(page);
 				__free_pages(page, 0);
 			} else {
 				put_page(page);
@@ -148,7 +146,7 @@ static void *table_alloc(struct mm_struct *mm)
 
 	if (!page)
 		return NULL;
-	page->page_type &= ~PG_table;
+	__SetPageTable(page);
 	atomic_long_add(PAGE_SIZE, &mm->pgtables_bytes);
 	return page_address(page);
 }
@@ -157,7 +155,7 @@ static void table_free_now(struct mm_struct *mm, void *table)
 {
 	struct page *page = virt_to_page(table);
 
-	page->page_type |= PG_table;
+	__ClearPageTable(page);
 	atomic_long_sub(PAGE_SIZE, &mm->pgtables_bytes);
 	__free_pages(page, 0);
 }
@@ -178,7 +176,7 @@ static inline unsigned long table_entry(void *table)
  */
 static void *table_populate(struct mm_struct *mm, unsigned long *slot)
 {
-	unsigned long e = READ_ONCE(*slot);
+	unsigned long e = smp_load_acquire(slot);
 	void *table;
 
 	if (e)
@@ -189,8 +187,8 @@ static void *table_populate(struct mm_struct *mm, unsigned long *slot)
 	spin_lock(&mm->page_table_lock);
 	e = *slot;
 	if (!e) {
-		smp_wmb();	/* the zeroed table before the entry that points at it */
-		WRITE_ONCE(*slot, table_entry(table));
+		/* Release: the zeroed table before the entry that points at it. */
+		smp_store_release(slot, table_entry(table));
 		e = table_entry(table);
 		table = NULL;
 	}
@@ -606,8 +604,11 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old)
 	}
 	folio_add_new_anon_rmap(new, vma, vmf->address);
 	inc_mm_counter(mm, MM_ANONPAGES);
-	set_pte(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(pfn_pte(folio_pfn(new),
-								      vma->vm_page_prot)))));
+	if (vmf->flags & FAULT_FLAG_WRITE)
+		set_pte(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(pfn_pte(folio_pfn(new),
+									      vma->vm_page_prot)))));
+	else	/* unshare: exclusive now, still read-only */
+		set_pte(vmf->pte, pte_mkyoung(pfn_pte(folio_pfn(new), vma->vm_page_prot)));
 	spin_unlock(&mm->page_table_lock);
 out:
 	tlb_finish_mmu(&tlb);
@@ -621,9 +622,11 @@ oom:
 }
 
 /*
- * A write to a present, write-protected PTE; called with page_table_lock
- * held, which it drops.  Shared mappings just become writable; a private
- * anonymous page this mm owns alone is reused; anything else is copied.
+ * A write to a present, write-protected PTE, or an unshare (FAULT_FLAG_UNSHARE:
+ * a read-only pin wants the anonymous page exclusive to this mm); called
+ * with page_table_lock held, which it drops.  Shared mappings just become
+ * writable; a private anonymous page this mm owns alone is reused; anything
+ * else is copied.
  */
 static vm_fault_t do_wp_page(struct vm_fault *vmf)
 {
@@ -631,7 +634,13 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	struct mm_struct *mm = vma->vm_mm;
 	pte_t entry = vmf->orig_pte;
 	struct page *page = vm_normal_page(vma, entry);
+	bool unshare = !(vmf->flags & FAULT_FLAG_WRITE);
 
+	if (unshare && (!page || !PageAnon(page) || test_bit(PG_anon_exclusive, &page->flags))) {
+		/* Nothing to unshare: the zero page, a file page, or already ours. */
+		spin_unlock(&mm->page_table_lock);
+		return 0;
+	}
 	if (vma->vm_flags & VM_SHARED) {
 		set_pte(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(entry))));
 		spin_unlock(&mm->page_table_lock);
@@ -649,7 +658,8 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 			folio_unlock(folio);
 		}
 		if (reuse) {
-			set_pte(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(entry))));
+			if (!unshare)
+				set_pte(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(entry))));
 			spin_unlock(&mm->page_table_lock);
 			return 0;
 		}
@@ -794,7 +804,7 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address, un
 		spin_unlock(&mm->page_table_lock);
 		return VM_FAULT_SIGSEGV;
 	}
-	if ((flags & FAULT_FLAG_WRITE) && !pte_write(entry))
+	if ((flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) && !pte_write(entry))
 		return do_wp_page(&vmf);
 	entry = pte_mkyoung(entry);
 	if (flags & FAULT_FLAG_WRITE)

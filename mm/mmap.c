@@ -195,7 +195,7 @@ int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 	}
 	floor = prev_end(mm, start);
 	next = find_vma(mm, end);
-	ceiling = next ? next->vm_start : TASK_SIZE;
+	ceiling = next ? next->vm_start : USER_PGTABLES_CEILING;
 	free_pgtables(&tlb, mm, floor, ceiling);
 	tlb_finish_mmu(&tlb);
 	return 0;
@@ -214,7 +214,7 @@ void exit_mmap(struct mm_struct *mm)
 		vma_unlink(mm, vma);
 		remove_vma(vma);
 	}
-	free_pgtables(&tlb, mm, 0, TASK_SIZE);
+	free_pgtables(&tlb, mm, 0, USER_PGTABLES_CEILING);
 	tlb_finish_mmu(&tlb);
 }
 

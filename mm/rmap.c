@@ -43,12 +43,9 @@ static void put_anon_vma(struct anon_vma *anon_vma)
 		call_rcu(&anon_vma->rcu, anon_vma_free_rcu);
 }
 
-static int anon_vma_chain_link(struct vm_area_struct *vma, struct anon_vma *anon_vma)
+static void __anon_vma_chain_link(struct vm_area_struct *vma, struct anon_vma *anon_vma,
+				  struct anon_vma_chain *avc)
 {
-	struct anon_vma_chain *avc = kzalloc(sizeof(*avc), GFP_KERNEL);
-
-	if (!avc)
-		return -ENOMEM;
 	avc->vma = vma;
 	avc->anon_vma = anon_vma;
 	atomic_inc(&anon_vma->refcount);
@@ -56,34 +53,50 @@ static int anon_vma_chain_link(struct vm_area_struct *vma, struct anon_vma *anon
 	down_write(&anon_vma->root->rwsem);
 	list_add_tail(&avc->same_anon_vma, &anon_vma->head);
 	up_write(&anon_vma->root->rwsem);
+}
+
+static int anon_vma_chain_link(struct vm_area_struct *vma, struct anon_vma *anon_vma)
+{
+	struct anon_vma_chain *avc = kzalloc(sizeof(*avc), GFP_KERNEL);
+
+	if (!avc)
+		return -ENOMEM;
+	__anon_vma_chain_link(vma, anon_vma, avc);
 	return 0;
 }
 
-/** anon_vma_prepare() - give @vma an anon_vma before its first anonymous page */
+/**
+ * anon_vma_prepare() - give @vma an anon_vma before its first anonymous page
+ *
+ * Faults run under mmap_lock held for read, so two may race here: the check
+ * and the link happen together under page_table_lock, and the loser frees
+ * what it allocated.  The new anon_vma's own lock nests inside safely: no
+ * one else can see it yet.
+ */
 int anon_vma_prepare(struct vm_area_struct *vma)
 {
+	struct anon_vma_chain *avc;
 	struct anon_vma *anon_vma;
-	int err;
 
-	if (likely(READ_ONCE(vma->anon_vma)))
+	if (likely(smp_load_acquire(&vma->anon_vma)))
 		return 0;
 	anon_vma = anon_vma_alloc();
-	if (!anon_vma)
-		return -ENOMEM;
-	/* Faults run under mmap_lock read: two may race to set it. */
-	spin_lock(&vma->vm_mm->page_table_lock);
-	if (vma->anon_vma) {
-		spin_unlock(&vma->vm_mm->page_table_lock);
+	avc = kzalloc(sizeof(*avc), GFP_KERNEL);
+	if (!anon_vma || !avc) {
 		kfree(anon_vma);
-		return 0;
+		kfree(avc);
+		return -ENOMEM;
+	}
+	spin_lock(&vma->vm_mm->page_table_lock);
+	if (!vma->anon_vma) {
+		__anon_vma_chain_link(vma, anon_vma, avc);
+		smp_store_release(&vma->anon_vma, anon_vma);
+		anon_vma = NULL;
+		avc = NULL;
 	}
 	spin_unlock(&vma->vm_mm->page_table_lock);
-	err = anon_vma_chain_link(vma, anon_vma);
-	if (err) {
-		kfree(anon_vma);
-		return err;
-	}
-	smp_store_release(&vma->anon_vma, anon_vma);
+	kfree(anon_vma);
+	kfree(avc);
 	return 0;
 }
 

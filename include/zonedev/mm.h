@@ -259,14 +259,43 @@ static inline bool PageBuddy(const struct page *page)
 	return (READ_ONCE(page->page_type) & (PAGE_TYPE_BASE | PG_buddy)) == PAGE_TYPE_BASE;
 }
 
+/*
+ * page_type changes are single-copy atomic: the buddy allocator looks at a
+ * neighbour's type under zone->lock while its owner may be changing it.
+ */
+static inline void __page_type_set(struct page *page, unsigned int type)
+{
+	WRITE_ONCE(page->page_type, READ_ONCE(page->page_type) & ~type);
+}
+
+static inline void __page_type_clear(struct page *page, unsigned int type)
+{
+	WRITE_ONCE(page->page_type, READ_ONCE(page->page_type) | type);
+}
+
 static inline void __SetPageBuddy(struct page *page)
 {
-	page->page_type &= ~PG_buddy;
+	__page_type_set(page, PG_buddy);
 }
 
 static inline void __ClearPageBuddy(struct page *page)
 {
-	page->page_type |= PG_buddy;
+	__page_type_clear(page, PG_buddy);
+}
+
+static inline bool PageTable(const struct page *page)
+{
+	return (READ_ONCE(page->page_type) & (PAGE_TYPE_BASE | PG_table)) == PAGE_TYPE_BASE;
+}
+
+static inline void __SetPageTable(struct page *page)
+{
+	__page_type_set(page, PG_table);
+}
+
+static inline void __ClearPageTable(struct page *page)
+{
+	__page_type_clear(page, PG_table);
 }
 
 /* ------------------------------------------------------------------ */

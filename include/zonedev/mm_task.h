@@ -183,4 +183,41 @@ static inline pgoff_t linear_page_index(const struct vm_area_struct *vma, unsign
 	return ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
 }
 
+/* ------------------------------------------------------------------ */
+/* get_user_pages / pin_user_pages (mm/gup.c)                          */
+/* ------------------------------------------------------------------ */
+
+#define FOLL_WRITE		0x01
+#define FOLL_TOUCH		0x02
+#define FOLL_GET		0x04
+#define FOLL_FORCE		0x10
+#define FOLL_NOWAIT		0x20
+#define FOLL_NOFAULT		0x80
+#define FOLL_HWPOISON		0x100
+#define FOLL_REMOTE		0x2000
+#define FOLL_ANON		0x8000
+#define FOLL_LONGTERM		0x10000
+#define FOLL_PIN		0x40000
+#define FOLL_FAST_ONLY		0x80000
+#define FOLL_PCI_P2PDMA		0x100000
+
+long get_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
+		    unsigned int gup_flags, struct page **pages);
+long pin_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
+		    unsigned int gup_flags, struct page **pages);
+long get_user_pages_remote(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
+			   unsigned int gup_flags, struct page **pages, int *locked);
+long pin_user_pages_remote(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
+			   unsigned int gup_flags, struct page **pages, int *locked);
+int get_user_pages_fast(struct mm_struct *mm, unsigned long start, int nr_pages,
+			unsigned int gup_flags, struct page **pages);
+int get_user_pages_fast_only(struct mm_struct *mm, unsigned long start, int nr_pages,
+			     unsigned int gup_flags, struct page **pages);
+int pin_user_pages_fast(struct mm_struct *mm, unsigned long start, int nr_pages,
+			unsigned int gup_flags, struct page **pages);
+void unpin_user_page(struct page *page);
+void unpin_user_pages(struct page **pages, unsigned long npages);
+void unpin_user_pages_dirty_lock(struct page **pages, unsigned long npages, bool make_dirty);
+bool folio_is_longterm_pinnable(struct folio *folio);
+
 #endif /* _ZONEDEV_MM_TASK_H */

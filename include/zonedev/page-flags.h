@@ -55,5 +55,6 @@ enum pageflags {
 #define PAGE_TYPE_BASE		0xf0000000u
 #define PAGE_MAPCOUNT_RESERVE	(-128)
 #define PG_buddy		0x00000080u
+#define PG_table		0x00000200u
 
 #endif /* _ZONEDEV_PAGE_FLAGS_H */

@@ -32,6 +32,8 @@ typedef struct { unsigned long pgprot; } pgprot_t;
 #define PGDIR_MASK		(~(PGDIR_SIZE - 1))
 #define TASK_SIZE_MAX		((1UL << 47) - PAGE_SIZE)
 #define TASK_SIZE		TASK_SIZE_MAX
+/* Page tables may cover up to here: the user half, rounded to a PGD entry. */
+#define USER_PGTABLES_CEILING	(1UL << 47)
 
 #define _PAGE_BIT_PRESENT	0
 #define _PAGE_BIT_RW		1
@@ -98,50 +100,55 @@ static inline unsigned long pte_index(unsigned long addr)
 	return (addr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1);
 }
 
-/* Lockless readers (gup_fast, the CPU) read entries once. */
+/*
+ * Lockless readers (gup_fast, the CPU) read each entry once, with acquire,
+ * and writers publish with release: what an entry points at (a zeroed table,
+ * a page's contents) is visible before the entry is.  The kernel relies on
+ * address dependencies for the readers' side; on x86 both cost nothing.
+ */
 static inline pte_t ptep_get(pte_t *ptep)
 {
-	return __pte(READ_ONCE(ptep->pte));
+	return __pte(smp_load_acquire(&ptep->pte));
 }
 
 static inline pmd_t pmdp_get(pmd_t *pmdp)
 {
-	return __pmd(READ_ONCE(pmdp->pmd));
+	return __pmd(smp_load_acquire(&pmdp->pmd));
 }
 
 static inline pud_t pudp_get(pud_t *pudp)
 {
-	return __pud(READ_ONCE(pudp->pud));
+	return __pud(smp_load_acquire(&pudp->pud));
 }
 
 static inline pgd_t pgdp_get(pgd_t *pgdp)
 {
-	return __pgd(READ_ONCE(pgdp->pgd));
+	return __pgd(smp_load_acquire(&pgdp->pgd));
 }
 
 static inline void set_pte(pte_t *ptep, pte_t pte)
 {
-	WRITE_ONCE(ptep->pte, pte.pte);
+	smp_store_release(&ptep->pte, pte.pte);
 }
 
 static inline void set_pmd(pmd_t *pmdp, pmd_t pmd)
 {
-	WRITE_ONCE(pmdp->pmd, pmd.pmd);
+	smp_store_release(&pmdp->pmd, pmd.pmd);
 }
 
 static inline void set_pud(pud_t *pudp, pud_t pud)
 {
-	WRITE_ONCE(pudp->pud, pud.pud);
+	smp_store_release(&pudp->pud, pud.pud);
 }
 
 static inline void set_pgd(pgd_t *pgdp, pgd_t pgd)
 {
-	WRITE_ONCE(pgdp->pgd, pgd.pgd);
+	smp_store_release(&pgdp->pgd, pgd.pgd);
 }
 
 static inline pte_t ptep_get_and_clear(pte_t *ptep)
 {
-	return __pte(__atomic_exchange_n(&ptep->pte, 0UL, __ATOMIC_SEQ_CST));
+	return __pte(xchg(&ptep->pte, 0UL));
 }
 
 static inline bool pte_none(pte_t pte)		{ return !pte.pte; }

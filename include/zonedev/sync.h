@@ -169,6 +169,9 @@ __ZD_ATOMIC_OPS(atomic_long, atomic_long_t, long)
 	__zd_old;							\
 })
 
+/* xchg() on a plain scalar: fully ordered, returns the old value. */
+#define xchg(ptr, new)	__atomic_exchange_n((ptr), (new), __ZD_SC)
+
 /* ------------------------------------------------------------------ */
 /* Bit operations on unsigned long words (page->flags and friends)     */
 /* ------------------------------------------------------------------ */

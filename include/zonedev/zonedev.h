@@ -17,6 +17,7 @@
 #include <zonedev/ioport.h>
 #include <zonedev/slab.h>
 #include <zonedev/fault-inject.h>
+#include <zonedev/mm_task.h>
 
 #define ZONEDEV_VERSION		"0.1.0"
 

@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * get_user_pages / pin_user_pages, slow and fast: return counts, references
+ * and pins exactly, errors and flag rules, unsharing for read pins, the
+ * fork rule for pinned pages (CVE-2020-29374 class), and the lockless path
+ * racing unmaps.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include "zd_test.h"
+#include "../mm/internal_mm.h"
+
+#define NPAGES	16
+
+static struct zd_task *new_task(struct zd_test_env *env)
+{
+	struct zd_task *task = zd_task_create(env->sys);
+
+	assert_false(IS_ERR(task));
+	return task;
+}
+
+static unsigned long map_anon(struct zd_task *task, unsigned long len, int prot)
+{
+	long addr = zd_mmap(task, 0, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+
+	assert_true(addr > 0);
+	return (unsigned long)addr;
+}
+
+static void fill(struct zd_task *task, unsigned long addr, unsigned long npages, int seed)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		int v = seed + (int)i;
+
+		assert_int_equal(zd_write(task, addr + i * PAGE_SIZE, &v, sizeof(v)), sizeof(v));
+	}
+}
+
+static int read_int(struct zd_task *task, unsigned long addr)
+{
+	int v = -1;
+
+	assert_int_equal(zd_read(task, addr, &v, sizeof(v)), sizeof(v));
+	return v;
+}
+
+/* The page mapped at @addr, or NULL. */
+static struct page *page_at(struct zd_task *task, unsigned long addr)
+{
+	pte_t *ptep = pte_offset_lockless(zd_task_mm(task), addr);
+	pte_t pte;
+
+	if (!ptep)
+		return NULL;
+	pte = ptep_get(ptep);
+	if (!(pte_val(pte) & _PAGE_PRESENT))
+		return NULL;
+	return pfn_to_page(pte_pfn(pte));
+}
+
+static void gup_get_and_put(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *task = new_task(env);
+	unsigned long addr = map_anon(task, NPAGES * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	struct page *pages[NPAGES];
+	int i;
+
+	fill(task, addr, NPAGES, 100);
+	assert_int_equal(get_user_pages(zd_task_mm(task), addr, NPAGES, 0, pages), NPAGES);
+	for (i = 0; i < NPAGES; i++) {
+		assert_ptr_equal(pages[i], page_at(task, addr + i * PAGE_SIZE));
+		assert_int_equal(page_ref_count(pages[i]), 2);
+		assert_int_equal(*(int *)page_address(pages[i]), 100 + i);
+		put_page(pages[i]);
+		assert_int_equal(page_ref_count(pages[i]), 1);
+	}
+	/* An unaligned start is rounded down, as the kernel does. */
+	assert_int_equal(get_user_pages(zd_task_mm(task), addr + 100, 1, 0, pages), 1);
+	assert_ptr_equal(pages[0], page_at(task, addr));
+	put_page(pages[0]);
+	assert_int_equal(get_user_pages(zd_task_mm(task), addr, 0, 0, pages), 0);
+	zd_task_exit(task);
+}
+
+static void gup_pin_counts(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *task = new_task(env);
+	unsigned long addr = map_anon(task, NPAGES * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	struct page *pages[NPAGES];
+	int i;
+
+	fill(task, addr, NPAGES, 7);
+	assert_int_equal(pin_user_pages(zd_task_mm(task), addr, NPAGES, FOLL_WRITE, pages), NPAGES);
+	assert_true(test_bit(MMF_HAS_PINNED, &zd_task_mm(task)->flags));
+	for (i = 0; i < NPAGES; i++) {
+		assert_int_equal(page_ref_count(pages[i]), 1 + GUP_PIN_COUNTING_BIAS);
+		assert_true(folio_maybe_dma_pinned(page_folio(pages[i])));
+	}
+	assert_int_equal(zd_node_stat(env->sys, NR_FOLL_PIN_ACQUIRED), NPAGES);
+	/* A pin is not a mapping: the audit still balances. */
+	assert_int_equal(zd_system_audit(env->sys, NULL), 0);
+	unpin_user_pages(pages, NPAGES);
+	for (i = 0; i < NPAGES; i++) {
+		assert_int_equal(page_ref_count(pages[i]), 1);
+		assert_false(folio_maybe_dma_pinned(page_folio(pages[i])));
+	}
+	assert_int_equal(zd_node_stat(env->sys, NR_FOLL_PIN_RELEASED), NPAGES);
+	zd_task_exit(task);
+}
+
+/* Pins on a large folio count in _pincount, one reference each. */
+static void pin_large_folio(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct folio *folio = __folio_alloc_node(GFP_KERNEL, 2, env->nid);
+
+	assert_non_null(folio);
+	folio_ref_add(folio, 1);
+	/* What a pin of two of its pages does, through the public unpin path. */
+	atomic_add(2, &folio->_pincount);
+	folio_ref_add(folio, 2);
+	assert_true(folio_maybe_dma_pinned(folio));
+	unpin_user_page(folio_page(folio, 1));
+	unpin_user_page(folio_page(folio, 3));
+	assert_int_equal(atomic_read(&folio->_pincount), 0);
+	assert_int_equal(folio_ref_count(folio), 2);
+	unpin_user_page(folio_page(folio, 0));		/* not pinned any more */
+	zd_test_expect_bugs(env, 1, "not pinned");
+	assert_int_equal(folio_ref_count(folio), 2);
+	folio_put(folio);
+	folio_put(folio);
+}
+
+/* Untouched memory: a read gup sees the zero page, a write one faults in. */
+static void gup_untouched(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *task = new_task(env);
+	unsigned long addr = map_anon(task, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	struct page *pages[4];
+	struct page *zero = NODE_DATA(env->nid)->zero_page;
+	int zero_ref = page_ref_count(zero), i;
+
+	assert_int_equal(pin_user_pages(zd_task_mm(task), addr, 2, 0, pages), 2);
+	assert_ptr_equal(pages[0], zero);
+	assert_ptr_equal(pages[1], zero);
+	assert_int_equal(page_ref_count(zero), zero_ref);	/* never pinned */
+	unpin_user_pages(pages, 2);
+	assert_int_equal(get_user_pages_fast(zd_task_mm(task), addr, 4, FOLL_WRITE, pages), 4);
+	for (i = 0; i < 4; i++) {
+		assert_ptr_not_equal(pages[i], zero);
+		assert_ptr_equal(pages[i], page_at(task, addr + i * PAGE_SIZE));
+		assert_int_equal(page_ref_count(pages[i]), 2);
+		put_page(pages[i]);
+	}
+	assert_int_equal(page_ref_count(zero), zero_ref);
+	zd_task_exit(task);
+}
+
+static void gup_errors(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *task = new_task(env);
+	struct mm_struct *mm = zd_task_mm(task);
+	unsigned long rw = map_anon(task, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	unsigned long ro = map_anon(task, PAGE_SIZE, PROT_READ);
+	unsigned long none = map_anon(task, PAGE_SIZE, PROT_NONE);
+	long pins = (long)zd_node_stat(env->sys, NR_FOLL_PIN_ACQUIRED);
+	struct page *pages[8];
+
+	fill(task, rw, 4, 1);
+	assert_int_equal(get_user_pages(mm, rw, 1, FOLL_PIN, pages), -EINVAL);
+	assert_int_equal(pin_user_pages(mm, rw, 1, FOLL_GET, pages), -EINVAL);
+	assert_int_equal(get_user_pages(mm, rw, 1, FOLL_LONGTERM, pages), -EINVAL);
+	assert_int_equal(pin_user_pages(mm, rw, 1, FOLL_LONGTERM | FOLL_PCI_P2PDMA, pages), -EINVAL);
+	assert_int_equal(pin_user_pages(mm, rw, 1, 0x40000000, pages), -EINVAL);
+	assert_int_equal(get_user_pages(mm, rw, 1, 0, NULL), -EINVAL);
+	assert_int_equal(pin_user_pages(NULL, rw, 1, 0, pages), -EINVAL);
+	assert_int_equal(pin_user_pages_fast(mm, rw, -1, 0, pages), -EINVAL);
+	assert_int_equal(get_user_pages(mm, rw, ULONG_MAX >> 4, 0, pages), -EOVERFLOW);
+	assert_int_equal(get_user_pages(mm, TASK_SIZE - PAGE_SIZE, 2, 0, pages), -EFAULT);
+	assert_int_equal(pin_user_pages(mm, 0x1000, 1, 0, pages), -EFAULT);		/* unmapped */
+	assert_int_equal(pin_user_pages(mm, none, 1, 0, pages), -EFAULT);		/* PROT_NONE */
+	assert_int_equal(pin_user_pages_fast(mm, none, 1, 0, pages), -EFAULT);
+	assert_int_equal(pin_user_pages(mm, ro, 1, FOLL_WRITE, pages), -EFAULT);	/* read-only */
+	assert_int_equal(get_user_pages_fast(mm, ro, 1, FOLL_WRITE, pages), -EFAULT);
+	/* Nothing was taken by any of them. */
+	assert_int_equal(zd_node_stat(env->sys, NR_FOLL_PIN_ACQUIRED), pins);
+	assert_int_equal(page_ref_count(page_at(task, rw)), 1);
+
+	/* A range that runs into a hole gives what it got before the hole. */
+	assert_int_equal(zd_munmap(task, rw + 2 * PAGE_SIZE, PAGE_SIZE), 0);
+	assert_int_equal(pin_user_pages(mm, rw, 4, 0, pages), 2);
+	unpin_user_pages(pages, 2);
+	assert_int_equal(pin_user_pages_fast(mm, rw, 4, 0, pages), 2);
+	unpin_user_pages(pages, 2);
+	/* FOLL_FORCE writes a private read-only mapping through COW (ptrace). */
+	assert_int_equal(get_user_pages(mm, ro, 1, FOLL_WRITE | FOLL_FORCE, pages), 1);
+	put_page(pages[0]);
+	assert_int_equal(read_int(task, ro), 0);
+	zd_task_exit(task);
+}
+
+/* gup_fast alone finds present pages and nothing else. */
+static void gup_fast_only(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *task = new_task(env);
+	unsigned long addr = map_anon(task, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	struct page *pages[8];
+
+	fill(task, addr, 4, 3);
+	assert_int_equal(get_user_pages_fast_only(zd_task_mm(task), addr, 8, 0, pages), 4);
+	put_page(pages[0]);
+	put_page(pages[1]);
+	put_page(pages[2]);
+	put_page(pages[3]);
+	assert_int_equal(get_user_pages_fast_only(zd_task_mm(task), addr + 4 * PAGE_SIZE, 4, 0,
+						  pages), 0);
+	assert_int_equal(pin_user_pages_fast(zd_task_mm(task), addr, 8, 0, pages), 8);
+	unpin_user_pages(pages, 8);
+	zd_task_exit(task);
+}
+
+/*
+ * A read pin of a page that fork made COW-shared unshares it first: the
+ * pinned page is the parent's own, and the child's writes never reach it.
+ */
+static void pin_unshares_cow_page(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *parent = new_task(env), *child;
+	unsigned long addr = map_anon(parent, PAGE_SIZE, PROT_READ | PROT_WRITE);
+	struct page *shared, *pinned;
+	int v = 42;
+
+	fill(parent, addr, 1, 1);
+	child = zd_task_fork(parent);
+	assert_false(IS_ERR(child));
+	shared = page_at(parent, addr);
+	assert_ptr_equal(shared, page_at(child, addr));
+	assert_int_equal(page_mapcount(shared), 2);
+
+	assert_int_equal(pin_user_pages_fast(zd_task_mm(parent), addr, 1, 0, &pinned), 1);
+	assert_ptr_not_equal(pinned, shared);
+	assert_ptr_equal(pinned, page_at(parent, addr));
+	assert_true(PageAnonExclusive(pinned));
+	assert_int_equal(page_mapcount(shared), 1);
+	assert_int_equal(zd_write(child, addr, &v, sizeof(v)), sizeof(v));
+	assert_int_equal(*(int *)page_address(pinned), 1);
+	assert_int_equal(read_int(parent, addr), 1);
+	unpin_user_page(pinned);
+	zd_task_exit(child);
+	zd_task_exit(parent);
+}
+
+/*
+ * Fork with pinned pages, at random: the pinned pages stay the parent's,
+ * hold the parent's data, and the child's writes never show through them.
+ */
+static void fork_pinned_random(void **state)
+{
+	struct zd_test_env *env = *state;
+	unsigned long seed = zd_test_seed(), x = seed, before = zd_nr_free_pages(env->sys);
+	int round;
+
+	for (round = 0; round < 1000; round++) {
+		struct zd_task *parent = new_task(env), *child;
+		unsigned long addr = map_anon(parent, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+		unsigned int n = 1 + (unsigned int)(zd_rand(&x) % 8), i;
+		unsigned int write = (unsigned int)(zd_rand(&x) & 1) ? FOLL_WRITE : 0;
+		struct page *pinned[8];
+		int v;
+
+		fill(parent, addr, 8, round * 10);
+		assert_int_equal(pin_user_pages_fast(zd_task_mm(parent), addr, (int)n, write, pinned),
+				 (int)n);
+		child = zd_task_fork(parent);
+		assert_false(IS_ERR(child));
+		for (i = 0; i < 8; i++) {
+			v = -round - (int)i;
+			if (zd_rand(&x) & 1)
+				assert_int_equal(zd_write(child, addr + i * PAGE_SIZE, &v, sizeof(v)),
+						 sizeof(v));
+		}
+		for (i = 0; i < n; i++) {
+			/* The pin and the parent see the same page and data. */
+			assert_ptr_equal(pinned[i], page_at(parent, addr + i * PAGE_SIZE));
+			assert_int_equal(*(int *)page_address(pinned[i]), round * 10 + (int)i);
+			assert_int_equal(read_int(parent, addr + i * PAGE_SIZE), round * 10 + (int)i);
+		}
+		/* The parent's writes after fork land in the pinned pages. */
+		v = 7777;
+		assert_int_equal(zd_write(parent, addr, &v, sizeof(v)), sizeof(v));
+		assert_int_equal(*(int *)page_address(pinned[0]), 7777);
+		assert_int_not_equal(read_int(child, addr), 7777);
+		unpin_user_pages(pinned, n);
+		zd_task_exit(child);
+		zd_task_exit(parent);
+	}
+	rcu_barrier();
+	assert_int_equal(zd_nr_free_pages(env->sys), before);
+}
+
+static void gup_remote(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *task = new_task(env);
+	unsigned long addr = map_anon(task, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	struct mm_struct *mm = zd_task_mm(task);
+	struct page *pages[2];
+	int locked = 1;
+
+	fill(task, addr, 2, 9);
+	assert_int_equal(get_user_pages_remote(mm, addr, 2, 0, pages, NULL), 2);
+	assert_int_equal(*(int *)page_address(pages[1]), 10);
+	put_page(pages[0]);
+	put_page(pages[1]);
+	down_read(&mm->mmap_lock);
+	assert_int_equal(pin_user_pages_remote(mm, addr, 2, FOLL_WRITE, pages, &locked), 2);
+	up_read(&mm->mmap_lock);
+	/* A "DMA" write through the pin is what the task reads. */
+	*(int *)page_address(pages[0]) = 5555;
+	unpin_user_pages_dirty_lock(pages, 2, true);
+	assert_true(PageDirty(page_at(task, addr)));
+	assert_int_equal(read_int(task, addr), 5555);
+	zd_task_exit(task);
+}
+
+/* ------------------------------------------------------------------ */
+
+struct gup_worker {
+	struct zd_task *task;
+	unsigned long addr, seed;
+	long pinned;
+	volatile int *stop;
+	struct zd_thread thread;
+};
+
+static void *pin_loop(void *arg)
+{
+	struct gup_worker *w = arg;
+	unsigned long x = w->seed;
+	struct page *pages[8];
+
+	while (!READ_ONCE(*w->stop)) {
+		unsigned long off = (zd_rand(&x) % 24) * PAGE_SIZE;
+		int n = pin_user_pages_fast(zd_task_mm(w->task), w->addr + off, 8,
+					    (zd_rand(&x) & 1) ? FOLL_WRITE : 0, pages);
+
+		if (n > 0) {
+			w->pinned += n;
+			unpin_user_pages(pages, (unsigned long)n);
+		}
+	}
+	return NULL;
+}
+
+/* gup_fast against munmap, MADV_DONTNEED and faults from other threads. */
+static void gup_fast_races_unmap(void **state)
+{
+	struct zd_test_env *env = *state;
+	unsigned long seed = zd_test_seed(), x = seed;
+	struct zd_task *task = new_task(env);
+	unsigned long addr = map_anon(task, 32 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	struct gup_worker w[2];
+	volatile int stop = 0;
+	int i, round;
+
+	for (i = 0; i < 2; i++) {
+		w[i] = (struct gup_worker){ .task = task, .addr = addr, .seed = seed + (unsigned long)i,
+					    .stop = &stop };
+		assert_int_equal(zd_thread_start(&w[i].thread, pin_loop, &w[i]), 0);
+	}
+	for (round = 0; round < 300; round++) {
+		unsigned long off = (zd_rand(&x) % 28) * PAGE_SIZE;
+
+		switch (zd_rand(&x) % 3) {
+		case 0:
+			fill(task, addr + off, 4, round);
+			break;
+		case 1:
+			assert_int_equal(zd_madvise(task, addr + off, 4 * PAGE_SIZE, MADV_DONTNEED), 0);
+			break;
+		case 2:
+			assert_int_equal(zd_munmap(task, addr + off, 4 * PAGE_SIZE), 0);
+			assert_int_equal(zd_mmap(task, addr + off, 4 * PAGE_SIZE,
+						 PROT_READ | PROT_WRITE,
+						 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0),
+					 (long)(addr + off));
+			break;
+		}
+	}
+	WRITE_ONCE(stop, 1);
+	for (i = 0; i < 2; i++)
+		zd_thread_join(&w[i].thread);
+	assert_int_equal(zd_node_stat(env->sys, NR_FOLL_PIN_ACQUIRED),
+			 zd_node_stat(env->sys, NR_FOLL_PIN_RELEASED));
+	assert_int_equal(zd_system_bugs(env->sys), 0);
+	zd_task_exit(task);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		ZD_TEST_BOTH(gup_get_and_put),
+		ZD_TEST_BOTH(gup_pin_counts),
+		ZD_TEST_BOTH(pin_large_folio),
+		ZD_TEST_BOTH(gup_untouched),
+		ZD_TEST_BOTH(gup_errors),
+		ZD_TEST_BOTH(gup_fast_only),
+		ZD_TEST_BOTH(pin_unshares_cow_page),
+		ZD_TEST_BOTH(fork_pinned_random),
+		ZD_TEST_BOTH(gup_remote),
+		ZD_TEST_BOTH(gup_fast_races_unmap),
+	};
+
+	return ZD_RUN("gup", tests);
+}
