@@ -45,7 +45,7 @@ static int config_check(struct zd_config *cfg)
 		return -EINVAL;
 	if (cfg->scheme != ZD_REFCOUNT_ZERO && cfg->scheme != ZD_REFCOUNT_ELEVATED)
 		return -EINVAL;
-	if (cfg->flags & ~(ZD_BUG_ABORT | ZD_BUG_CONTINUE | ZD_QUIET))
+	if (cfg->flags & ~(ZD_BUG_ABORT | ZD_BUG_CONTINUE | ZD_QUIET | ZD_RAM_PREFAULT))
 		return -EINVAL;
 	if ((cfg->flags & ZD_BUG_ABORT) && (cfg->flags & ZD_BUG_CONTINUE))
 		return -EINVAL;
@@ -152,7 +152,7 @@ struct zd_system *zd_system_create(const struct zd_config *config)
 		goto release_ram;
 	}
 	memset(zone->alloc_order, 0xff, nr);
-	err = sparse_add_ram(nid, start, nr + PAGES_PER_SUBSECTION);
+	err = sparse_add_ram(nid, start, nr + PAGES_PER_SUBSECTION, cfg.flags & ZD_RAM_PREFAULT);
 	if (err)
 		goto free_alloc_order;
 	pgdat->zero_page = pfn_to_page(start + nr);

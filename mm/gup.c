@@ -53,14 +53,16 @@ static void pin_stat(struct folio *folio, enum node_stat_item item, long refs)
 	mod_node_state(folio_nid(folio), item, refs);
 }
 
-/* Turn @refs ordinary references already taken into pins. */
+/*
+ * Turn @refs ordinary references already taken into pins.  The caller
+ * counts them in NR_FOLL_PIN_ACQUIRED (the fast path once per call).
+ */
 static void grab_to_pin(struct folio *folio, int refs)
 {
 	if (folio_has_pincount(folio))
 		atomic_add(refs, &folio->_pincount);
 	else
 		folio_ref_add(folio, refs * (GUP_PIN_COUNTING_BIAS - 1));
-	pin_stat(folio, NR_FOLL_PIN_ACQUIRED, refs);
 }
 
 /**
@@ -85,23 +87,33 @@ static int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
 			return 0;	/* the zero page is never pinned */
 		folio_ref_add(folio, refs);
 		grab_to_pin(folio, refs);
+		pin_stat(folio, NR_FOLL_PIN_ACQUIRED, refs);
 	}
 	return 0;
 }
 
-/* Undo a grab with the same mode and count. */
-static void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
+/*
+ * Undo a grab with the same mode and count; pins are counted released
+ * unless @counted (the caller does it in bulk).
+ */
+static void __gup_put_folio(struct folio *folio, int refs, unsigned int flags, bool counted)
 {
 	if (flags & FOLL_PIN) {
 		if (is_zero_folio(folio))
 			return;
-		pin_stat(folio, NR_FOLL_PIN_RELEASED, refs);
+		if (!counted)
+			pin_stat(folio, NR_FOLL_PIN_RELEASED, refs);
 		if (folio_has_pincount(folio))
 			atomic_sub(refs, &folio->_pincount);
 		else
 			refs *= GUP_PIN_COUNTING_BIAS;
 	}
 	folio_put_refs(folio, refs);
+}
+
+static void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
+{
+	__gup_put_folio(folio, refs, flags, false);
 }
 
 /*
@@ -158,15 +170,44 @@ void unpin_user_page(struct page *page)
 	gup_put_folio(folio, 1, FOLL_PIN);
 }
 
-/** unpin_user_pages() - unpin @npages pages; NULL entries are skipped */
+/**
+ * unpin_user_pages() - unpin @npages pages; NULL entries are skipped, and a
+ * run of pages of one folio is released with one atomic, as the kernel does
+ */
 void unpin_user_pages(struct page **pages, unsigned long npages)
 {
-	unsigned long i;
+	unsigned long i, n, released = 0;
+	int nid = -1;
 
 	if (!pages || IS_ERR_VALUE(npages))
 		return;
-	for (i = 0; i < npages; i++)
-		unpin_user_page(pages[i]);
+	for (i = 0; i < npages; i += n) {
+		struct folio *folio;
+
+		n = 1;
+		if (!gup_valid_page(pages[i]))
+			continue;
+		folio = page_folio(pages[i]);
+		while (i + n < npages && pages[i + n] && page_folio(pages[i + n]) == folio)
+			n++;
+		if (is_zero_folio(folio))
+			continue;
+		if (!folio_maybe_dma_pinned(folio)) {
+			__vm_bug_page(pages[i], "unpin of a page that is not pinned", __func__,
+				      __LINE__);
+			continue;
+		}
+		if (nid != folio_nid(folio)) {
+			if (released)
+				mod_node_state(nid, NR_FOLL_PIN_RELEASED, (long)released);
+			released = 0;
+			nid = folio_nid(folio);
+		}
+		__gup_put_folio(folio, (int)n, FOLL_PIN, true);
+		released += n;
+	}
+	if (released)
+		mod_node_state(nid, NR_FOLL_PIN_RELEASED, (long)released);
 }
 
 /**
@@ -557,17 +598,20 @@ static unsigned long gup_fast_range(struct mm_struct *mm, unsigned long start,
 		folio = try_grab_folio_fast(page, 1, flags);
 		if (!folio)
 			break;
+		/* Undone grabs were never counted acquired: not released either. */
 		if (pmd_val(pmdp_get(pmdp)) != pmd_val(pmd) ||
 		    pte_val(ptep_get(ptep)) != pte_val(pte)) {
-			gup_put_folio(folio, 1, flags);
+			__gup_put_folio(folio, 1, flags, true);
 			break;
 		}
 		if (gup_must_unshare(flags, page)) {
-			gup_put_folio(folio, 1, flags);
+			__gup_put_folio(folio, 1, flags, true);
 			break;
 		}
 		pages[nr++] = page;
 	}
+	if ((flags & FOLL_PIN) && nr)
+		mod_node_state(mm->nid, NR_FOLL_PIN_ACQUIRED, (long)nr);
 	return nr;
 }
 

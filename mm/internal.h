@@ -64,7 +64,7 @@ static inline void mod_node_state(int nid, enum node_stat_item item, long delta)
 
 /* mm/sparse.c */
 int zd_physmem_init(void);
-int sparse_add_ram(int nid, unsigned long start_pfn, unsigned long nr_pages);
+int sparse_add_ram(int nid, unsigned long start_pfn, unsigned long nr_pages, bool prefault);
 void sparse_remove_ram(unsigned long start_pfn, unsigned long nr_pages);
 int sparse_add_device_range(struct dev_pagemap *pgmap, unsigned long start_pfn,
 			    unsigned long nr_pages, unsigned long pfn_first);

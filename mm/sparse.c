@@ -165,13 +165,13 @@ static void sections_offline(unsigned long start_pfn, unsigned long nr_pages)
  * sparse_add_ram() - populate and initialise the memmap and direct map of a
  * node's RAM
  */
-int sparse_add_ram(int nid, unsigned long start_pfn, unsigned long nr_pages)
+int sparse_add_ram(int nid, unsigned long start_pfn, unsigned long nr_pages, bool prefault)
 {
 	if (should_fail(&fail_memmap, nr_pages * sizeof(struct page)))
 		return -ENOMEM;
 	if (map_anon(pfn_to_page(start_pfn), nr_pages * sizeof(struct page), true))
 		return -ENOMEM;
-	if (map_anon(__va(PFN_PHYS(start_pfn)), nr_pages << PAGE_SHIFT, false)) {
+	if (map_anon(__va(PFN_PHYS(start_pfn)), nr_pages << PAGE_SHIFT, prefault)) {
 		unmap_to_reserve(pfn_to_page(start_pfn), nr_pages * sizeof(struct page));
 		return -ENOMEM;
 	}

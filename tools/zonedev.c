@@ -12,6 +12,8 @@
 static const struct bench benches[] = {
 	{ "refcount", "folio_put() of a RAM page under each scheme / bare atomic_dec_and_test", bench_refcount },
 	{ "memremap", "memremap_pages() of 128 GiB at vmemmap_shift 0, 9, 18: time and resident memmap", bench_memremap },
+	{ "fault", "first-touch write faults over 1 GiB / the host kernel's", bench_fault },
+	{ "gup", "pin_user_pages_fast + unpin of 1 GiB / the host's io_uring buffer pin", bench_gup },
 };
 
 static void usage(FILE *out)

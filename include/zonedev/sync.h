@@ -46,8 +46,14 @@ extern unsigned long __zd_tsan_fence_word;
 #define smp_rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define smp_wmb()	__atomic_thread_fence(__ATOMIC_RELEASE)
 #endif
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(ZD_TSAN)
+/* x86 RMW atomics are full barriers already, as the kernel's x86 port says. */
+#define smp_mb__before_atomic()	barrier()
+#define smp_mb__after_atomic()	barrier()
+#else
 #define smp_mb__before_atomic()	smp_mb()
 #define smp_mb__after_atomic()	smp_mb()
+#endif
 
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)

@@ -36,6 +36,8 @@ enum zd_trace_format {
 #define ZD_BUG_ABORT		0x1
 #define ZD_QUIET		0x2	/* count violations, do not print them */
 #define ZD_BUG_CONTINUE		0x4
+/* Back all of RAM with host memory at create, as real RAM exists (benchmarks). */
+#define ZD_RAM_PREFAULT		0x8
 
 /**
  * struct zd_config - how to build a system
