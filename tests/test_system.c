@@ -178,7 +178,7 @@ static void test_create_bad_config(void **state)
 		{ "nr_cpus ~0", { .nr_cpus = ~0U } },
 		{ "scheme 2", { .scheme = (enum zd_refcount_scheme)2 } },
 		{ "scheme -1", { .scheme = (enum zd_refcount_scheme)-1 } },
-		{ "flags 0x8", { .flags = 0x8 } },
+		{ "flags 0x10", { .flags = 0x10 } },
 		{ "flags 0x80000000", { .flags = 0x80000000u } },
 		{ "flags ABORT|QUIET|0x100", { .flags = ZD_BUG_ABORT | ZD_QUIET | 0x100 } },
 		{ "flags ABORT|CONTINUE", { .flags = ZD_BUG_ABORT | ZD_BUG_CONTINUE } },
