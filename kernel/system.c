@@ -21,7 +21,7 @@ static const char *const node_stat_names[NR_NODE_STAT_ITEMS] = {
 
 static const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	"pgalloc", "pgfree", "pgalloc_fail", "pgmap_remap", "pgmap_unmap",
-	"pgmap_lookup", "devmap_managed_put", "zone_device_folio_free",
+	"pgmap_lookup", "devmap_managed_put", "zone_device_folio_free", "pgfault",
 };
 
 const char *zd_scheme_name(enum zd_refcount_scheme scheme)

@@ -786,6 +786,7 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address, un
 	};
 	pte_t entry;
 
+	count_node_event(mm->nid, PGFAULT);
 	vmf.pte = pte_alloc(mm, address);
 	if (!vmf.pte)
 		return VM_FAULT_OOM;

@@ -142,6 +142,7 @@ static int demo_driver_start(struct demo_driver *drv, struct zd_system *sys,
 
 struct scheme_report {
 	const char *scheme;
+	long faults, pins, unpins, cow_checks;
 	long ram_allocs, ram_frees;
 	long dev_allocs, page_free_calls, devmap_puts, folio_frees;
 	long lookups;
@@ -264,6 +265,65 @@ static int run_ram_phase(struct zd_system *sys, struct scheme_report *rep)
 	return 0;
 }
 
+/*
+ * Tasks: map and write memory, pin part of it for "DMA", fork, let the
+ * child write (copy-on-write), check that neither side and no pin sees the
+ * other's writes, share memory both ways, exit.
+ */
+#define TASK_PAGES	1024
+
+static int run_task_phase(struct zd_system *sys, struct scheme_report *rep)
+{
+	struct zd_task *parent = zd_task_create(sys), *child;
+	struct page *pinned[16];
+	unsigned long i;
+	long addr, shared;
+	int v, err = -EIO;
+
+	if (IS_ERR(parent))
+		return (int)PTR_ERR(parent);
+	addr = zd_mmap(parent, 0, TASK_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	shared = zd_mmap(parent, 0, 16 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, NULL, 0);
+	if (addr < 0 || shared < 0)
+		goto exit_parent;
+	for (i = 0; i < TASK_PAGES; i++) {
+		v = (int)i;
+		zd_write(parent, (unsigned long)addr + i * PAGE_SIZE, &v, sizeof(v));
+	}
+	if (pin_user_pages_fast(zd_task_mm(parent), (unsigned long)addr, 16, FOLL_WRITE,
+				pinned) != 16)
+		goto exit_parent;
+	child = zd_task_fork(parent);
+	if (IS_ERR(child))
+		goto unpin;
+	for (i = 0; i < TASK_PAGES; i += 2) {
+		v = -(int)i;
+		zd_write(child, (unsigned long)addr + i * PAGE_SIZE, &v, sizeof(v));
+	}
+	v = 4242;
+	zd_write(child, (unsigned long)shared, &v, sizeof(v));
+	for (i = 0; i < TASK_PAGES; i++) {
+		zd_read(parent, (unsigned long)addr + i * PAGE_SIZE, &v, sizeof(v));
+		rep->cow_checks += v == (int)i;
+	}
+	for (i = 0; i < 16; i++)
+		rep->cow_checks += *(int *)page_address(pinned[i]) == (int)i;
+	zd_read(parent, (unsigned long)shared, &v, sizeof(v));
+	rep->cow_checks += v == 4242;
+	err = 0;
+	zd_task_exit(child);
+unpin:
+	unpin_user_pages(pinned, 16);
+exit_parent:
+	zd_task_exit(parent);
+	rep->faults = (long)zd_vm_event(sys, PGFAULT);
+	rep->pins = (long)zd_node_stat(sys, NR_FOLL_PIN_ACQUIRED);
+	rep->unpins = (long)zd_node_stat(sys, NR_FOLL_PIN_RELEASED);
+	return err;
+}
+
 static int run_scheme(enum zd_refcount_scheme scheme, const struct tool_opts *opts,
 		      struct scheme_report *rep)
 {
@@ -287,6 +347,8 @@ static int run_scheme(enum zd_refcount_scheme scheme, const struct tool_opts *op
 		err = run_device_phase(sys, MEMORY_DEVICE_COHERENT, opts->seed + 1, rep);
 	if (!err)
 		err = run_other_types(sys, rep);
+	if (!err)
+		err = run_task_phase(sys, rep);
 	rep->devmap_puts = (long)zd_vm_event(sys, DEVMAP_MANAGED_PUT);
 	rep->folio_frees = (long)zd_vm_event(sys, ZONE_DEVICE_FOLIO_FREE);
 	rep->audit = zd_system_audit(sys, stderr);
@@ -326,20 +388,25 @@ int tool_run(const struct tool_opts *opts)
 			printf("%12ld", (long)rep[i].field);		\
 		printf("\n");						\
 	} while (0)
-	ROW("RAM pages allocated", ram_allocs);
-	ROW("RAM pages freed", ram_frees);
+	ROW("RAM phase: pages allocated", ram_allocs);
+	ROW("RAM phase: pages freed", ram_frees);
 	ROW("device pages allocated (zone_device_page_init)", dev_allocs);
 	ROW("ops->page_free calls", page_free_calls);
 	ROW("  heard on 2->1 (devmap_managed_key path)", devmap_puts);
 	ROW("  heard on 1->0 (free_zone_device_folio)", folio_frees);
 	ROW("get_dev_pagemap lookups that found the pgmap", lookups);
 	ROW("bounded memunmap with a page held (-EBUSY)", busy_unmap);
+	ROW("page faults taken by tasks", faults);
+	ROW("pages pinned (FOLL_PIN)", pins);
+	ROW("pages unpinned", unpins);
+	ROW("fork: COW and pin isolation checks passed", cow_checks);
 	ROW("audit violations", audit);
 	ROW("held at destroy", destroy_held);
 #undef ROW
 	for (i = 0; i < n; i++) {
 		bool ok = !rep[i].audit && !rep[i].destroy_held && rep[i].busy_unmap == -EBUSY &&
-			  rep[i].page_free_calls == rep[i].dev_allocs;
+			  rep[i].page_free_calls == rep[i].dev_allocs &&
+			  rep[i].pins == rep[i].unpins && rep[i].cow_checks == TASK_PAGES + 17;
 
 		printf("%s scheme: %s\n", rep[i].scheme, ok ? "clean" : "NOT CLEAN");
 		failed += !ok;

@@ -91,6 +91,7 @@ enum vm_event_item {
 	PGMAP_LOOKUP,
 	DEVMAP_MANAGED_PUT,		/* elevated scheme 2->1 notifications */
 	ZONE_DEVICE_FOLIO_FREE,		/* zero scheme 1->0 transitions */
+	PGFAULT,
 	NR_VM_EVENT_ITEMS
 };
 
