@@ -646,7 +646,7 @@ static void test_vmstat_show(void **state)
 		"nr_free_pages", "nr_foll_pin_acquired", "nr_foll_pin_released",
 		"nr_zone_device_allocated", "nr_zone_device_freed", "nr_pgmap_live",
 		"pgalloc", "pgfree", "pgalloc_fail", "pgmap_remap", "pgmap_unmap",
-		"pgmap_lookup", "devmap_managed_put", "zone_device_folio_free",
+		"pgmap_lookup", "devmap_managed_put", "zone_device_folio_free", "pgfault",
 	};
 	struct zd_test_env *env = *state;
 	const unsigned long pages = zd_param_zero.ram_size >> PAGE_SHIFT;
@@ -682,6 +682,7 @@ static void test_vmstat_show(void **state)
 	assert_non_null(strstr(text, "\npgalloc_fail 1\n"));
 	assert_non_null(strstr(text, "\nnr_pgmap_live 0\n"));
 	assert_non_null(strstr(text, "\nzone_device_folio_free 0\n"));
+	assert_non_null(strstr(text, "\npgfault 0\n"));
 	capture_close(&out);
 	__free_page(small);
 }
