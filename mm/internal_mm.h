@@ -108,6 +108,19 @@ void folio_add_file_rmap_pte(struct folio *folio, struct page *page,
 void folio_remove_rmap_pte(struct folio *folio, struct page *page,
 			   struct vm_area_struct *vma);
 
+/**
+ * struct rmap_walk_control - what rmap_walk() calls for each mapping
+ * @rmap_one: called with the folio, VMA and address; false stops the walk
+ * @arg: passed along
+ */
+struct rmap_walk_control {
+	bool (*rmap_one)(struct folio *folio, struct vm_area_struct *vma, unsigned long addr,
+			 void *arg);
+	void *arg;
+};
+
+void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc);
+
 /* file mappings (mm/shmem.c) */
 struct zd_file *shmem_file_setup(struct zd_system *sys, unsigned long size);
 void zd_file_get(struct zd_file *file);

@@ -203,3 +203,80 @@ void folio_remove_rmap_pte(struct folio *folio, struct page *page,
 	}
 	VM_BUG_ON_PAGE(atomic_read(&page->_mapcount) < -1, page);
 }
+
+/* Does the PTE at @addr in @vma map @page (or its device-private entry)? */
+static bool page_vma_mapped(struct page *page, struct vm_area_struct *vma, unsigned long addr)
+{
+	pte_t *ptep = pte_offset_lockless(vma->vm_mm, addr);
+	pte_t pte;
+
+	if (!ptep)
+		return false;
+	pte = ptep_get(ptep);
+	if (pte_present(pte))
+		return !pte_special(pte) && pte_pfn(pte) == page_to_pfn(page);
+	if (is_swap_pte(pte)) {
+		swp_entry_t entry = pte_to_swp_entry(pte);
+
+		return is_pfn_swap_entry(entry) && swp_offset_pfn(entry) == page_to_pfn(page);
+	}
+	return false;
+}
+
+static void rmap_walk_vma(struct folio *folio, struct vm_area_struct *vma,
+			  struct rmap_walk_control *rwc, bool *stop)
+{
+	unsigned long addr;
+	pgoff_t first = vma->vm_pgoff, last = vma->vm_pgoff + vma_pages(vma);
+
+	if (*stop || folio->index < first || folio->index >= last)
+		return;
+	addr = vma->vm_start + ((folio->index - vma->vm_pgoff) << PAGE_SHIFT);
+	spin_lock(&vma->vm_mm->page_table_lock);
+	if (page_vma_mapped(&folio->page, vma, addr)) {
+		spin_unlock(&vma->vm_mm->page_table_lock);
+		*stop = !rwc->rmap_one(folio, vma, addr, rwc->arg);
+		return;
+	}
+	spin_unlock(&vma->vm_mm->page_table_lock);
+}
+
+/**
+ * rmap_walk() - call @rwc->rmap_one for every (VMA, address) that maps
+ * @folio (an order-0 folio, anonymous or file), until it returns false
+ *
+ * The caller holds a reference to the folio; a folio nobody maps is walked
+ * over nothing (its anon_vma may already be gone).
+ */
+void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	unsigned long mapping = (unsigned long)READ_ONCE(folio->mapping);
+	bool stop = false;
+
+	if (!mapping || atomic_read(&folio->_mapcount) < 0)
+		return;
+	if (mapping & PAGE_MAPPING_ANON) {
+		struct anon_vma *anon_vma = (struct anon_vma *)(mapping & ~PAGE_MAPPING_ANON);
+		struct anon_vma_chain *avc;
+
+		rcu_read_lock();
+		if (!atomic_inc_not_zero(&anon_vma->refcount)) {
+			rcu_read_unlock();
+			return;
+		}
+		rcu_read_unlock();
+		down_read(&anon_vma->root->rwsem);
+		list_for_each_entry(avc, &anon_vma->head, same_anon_vma)
+			rmap_walk_vma(folio, avc->vma, rwc, &stop);
+		up_read(&anon_vma->root->rwsem);
+		put_anon_vma(anon_vma);
+	} else {
+		struct address_space *as = (struct address_space *)mapping;
+		struct vm_area_struct *vma;
+
+		mutex_lock(&as->i_mmap_lock);
+		list_for_each_entry(vma, &as->i_mmap, shared)
+			rmap_walk_vma(folio, vma, rwc, &stop);
+		mutex_unlock(&as->i_mmap_lock);
+	}
+}

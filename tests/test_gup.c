@@ -332,6 +332,77 @@ static void gup_remote(void **state)
 	zd_task_exit(task);
 }
 
+struct rmap_seen {
+	struct mm_struct *mm[4];
+	unsigned long addr[4];
+	int n;
+};
+
+static bool record_mapping(struct folio *folio, struct vm_area_struct *vma, unsigned long addr,
+			   void *arg)
+{
+	struct rmap_seen *seen = arg;
+
+	(void)folio;
+	if (seen->n < 4) {
+		seen->mm[seen->n] = vma->vm_mm;
+		seen->addr[seen->n] = addr;
+	}
+	seen->n++;
+	return true;
+}
+
+/* The reverse map finds a COW-shared page in parent and child, then just one. */
+static void rmap_finds_every_mapping(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *parent = new_task(env), *child;
+	unsigned long addr = map_anon(parent, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	long moved, shared;
+	struct rmap_seen seen = { 0 };
+	struct rmap_walk_control rwc = { .rmap_one = record_mapping, .arg = &seen };
+	struct page *page;
+	int v = 1;
+
+	fill(parent, addr, 4, 0);
+	child = zd_task_fork(parent);
+	assert_false(IS_ERR(child));
+	/* The child moves its copy: the walk must find it at the new address. */
+	moved = zd_mremap(child, addr, 4 * PAGE_SIZE, 4 * PAGE_SIZE,
+			  MREMAP_MAYMOVE | MREMAP_FIXED, addr + (64UL << 20));
+	assert_int_equal(moved, (long)(addr + (64UL << 20)));
+	page = page_at(parent, addr + PAGE_SIZE);
+	folio_get(page_folio(page));
+	rmap_walk(page_folio(page), &rwc);
+	assert_int_equal(seen.n, 2);
+	assert_true((seen.mm[0] == zd_task_mm(parent) && seen.addr[0] == addr + PAGE_SIZE &&
+		     seen.mm[1] == zd_task_mm(child) && seen.addr[1] == (unsigned long)moved + PAGE_SIZE) ||
+		    (seen.mm[1] == zd_task_mm(parent) && seen.addr[1] == addr + PAGE_SIZE &&
+		     seen.mm[0] == zd_task_mm(child) && seen.addr[0] == (unsigned long)moved + PAGE_SIZE));
+	/* After the child's COW, only the parent maps it. */
+	assert_int_equal(zd_write(child, (unsigned long)moved + PAGE_SIZE, &v, sizeof(v)), sizeof(v));
+	seen.n = 0;
+	rmap_walk(page_folio(page), &rwc);
+	assert_int_equal(seen.n, 1);
+	assert_ptr_equal(seen.mm[0], zd_task_mm(parent));
+	folio_put(page_folio(page));
+
+	/* Shared anonymous memory: its page cache page is found in both. */
+	shared = zd_mmap(parent, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			 NULL, 0);
+	assert_true(shared > 0);
+	fill(parent, (unsigned long)shared, 1, 5);
+	zd_task_exit(child);
+	child = zd_task_fork(parent);
+	assert_int_equal(read_int(child, (unsigned long)shared), 5);
+	page = page_at(parent, (unsigned long)shared);
+	seen.n = 0;
+	rmap_walk(page_folio(page), &rwc);
+	assert_int_equal(seen.n, 2);
+	zd_task_exit(child);
+	zd_task_exit(parent);
+}
+
 /* ------------------------------------------------------------------ */
 
 struct gup_worker {
@@ -417,6 +488,7 @@ int main(void)
 		ZD_TEST_BOTH(pin_unshares_cow_page),
 		ZD_TEST_BOTH(fork_pinned_random),
 		ZD_TEST_BOTH(gup_remote),
+		ZD_TEST_BOTH(rmap_finds_every_mapping),
 		ZD_TEST_BOTH(gup_fast_races_unmap),
 	};
 
