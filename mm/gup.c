@@ -459,6 +459,34 @@ static int gup_prepare(struct mm_struct *mm, unsigned long *start, unsigned long
 	return 0;
 }
 
+/*
+ * The common entry of the slow-path calls: @forbidden is the flag the caller
+ * may not pass (FOLL_PIN for get_*, FOLL_GET for pin_*), @implied what it
+ * always means; @locked as in the _remote variants.
+ */
+static long gup_entry(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
+		      unsigned int flags, struct page **pages, unsigned int forbidden,
+		      unsigned int implied, int *locked)
+{
+	long ret;
+	int err;
+
+	if (flags & forbidden)
+		return -EINVAL;
+	flags |= implied;
+	err = gup_prepare(mm, &start, nr_pages, flags, pages);
+	if (err)
+		return err;
+	if (!nr_pages)
+		return 0;
+	if (!locked || !*locked)
+		return gup_slow(mm, start, nr_pages, flags, pages);
+	ret = __get_user_pages(mm, start, nr_pages, flags, pages);
+	if (ret > 0 && (flags & FOLL_LONGTERM))
+		ret = check_longterm(pages, ret, flags);
+	return ret;
+}
+
 /**
  * get_user_pages() - take a reference on each page of [start, +nr_pages)
  * @mm: the address space (the kernel's current->mm)
@@ -474,17 +502,8 @@ static int gup_prepare(struct mm_struct *mm, unsigned long *start, unsigned long
 long get_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
 		    unsigned int gup_flags, struct page **pages)
 {
-	int err;
-
-	if (gup_flags & FOLL_PIN)
-		return -EINVAL;
-	gup_flags |= FOLL_GET;
-	err = gup_prepare(mm, &start, nr_pages, gup_flags, pages);
-	if (err)
-		return err;
-	if (!nr_pages)
-		return 0;
-	return gup_slow(mm, start, nr_pages, gup_flags | FOLL_TOUCH, pages);
+	return gup_entry(mm, start, nr_pages, gup_flags, pages, FOLL_PIN,
+			 FOLL_GET | FOLL_TOUCH, NULL);
 }
 
 /**
@@ -496,65 +515,27 @@ long get_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_
 long pin_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
 		    unsigned int gup_flags, struct page **pages)
 {
-	int err;
-
-	if (gup_flags & FOLL_GET)
-		return -EINVAL;
-	gup_flags |= FOLL_PIN;
-	err = gup_prepare(mm, &start, nr_pages, gup_flags, pages);
-	if (err)
-		return err;
-	if (!nr_pages)
-		return 0;
-	return gup_slow(mm, start, nr_pages, gup_flags | FOLL_TOUCH, pages);
+	return gup_entry(mm, start, nr_pages, gup_flags, pages, FOLL_GET,
+			 FOLL_PIN | FOLL_TOUCH, NULL);
 }
 
 /**
  * get_user_pages_remote() - get_user_pages() on another task's @mm
- * @locked: if non-NULL, the caller holds mmap_lock for read (*@locked = 1)
+ * @locked: if non-NULL and set, the caller holds mmap_lock for read
  */
 long get_user_pages_remote(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
 			   unsigned int gup_flags, struct page **pages, int *locked)
 {
-	long ret;
-	int err;
-
-	if (gup_flags & FOLL_PIN)
-		return -EINVAL;
-	gup_flags |= FOLL_GET | FOLL_REMOTE | FOLL_TOUCH;
-	err = gup_prepare(mm, &start, nr_pages, gup_flags, pages);
-	if (err)
-		return err;
-	if (!nr_pages)
-		return 0;
-	if (locked && *locked)
-		return __get_user_pages(mm, start, nr_pages, gup_flags, pages);
-	ret = gup_slow(mm, start, nr_pages, gup_flags, pages);
-	return ret;
+	return gup_entry(mm, start, nr_pages, gup_flags, pages, FOLL_PIN,
+			 FOLL_GET | FOLL_REMOTE | FOLL_TOUCH, locked);
 }
 
 /** pin_user_pages_remote() - pin_user_pages() on another task's @mm */
 long pin_user_pages_remote(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
 			   unsigned int gup_flags, struct page **pages, int *locked)
 {
-	long ret;
-	int err;
-
-	if (gup_flags & FOLL_GET)
-		return -EINVAL;
-	gup_flags |= FOLL_PIN | FOLL_REMOTE | FOLL_TOUCH;
-	err = gup_prepare(mm, &start, nr_pages, gup_flags, pages);
-	if (err)
-		return err;
-	if (!nr_pages)
-		return 0;
-	if (locked && *locked) {
-		ret = __get_user_pages(mm, start, nr_pages, gup_flags, pages);
-		if (ret > 0 && (gup_flags & FOLL_LONGTERM))
-			ret = check_longterm(pages, ret, gup_flags);
-		return ret;
-	}
-	return gup_slow(mm, start, nr_pages, gup_flags, pages);
+	return gup_entry(mm, start, nr_pages, gup_flags, pages, FOLL_GET,
+			 FOLL_PIN | FOLL_REMOTE | FOLL_TOUCH, locked);
 }
 
 /* ------------------------------------------------------------------ */
