@@ -142,6 +142,8 @@ static struct mm_struct *dup_mm(struct zd_system *sys, struct mm_struct *oldmm)
 	smp_mb__after_atomic();
 	for (i = 0; i < oldmm->map_count && !err; i++)
 		err = dup_vma(mm, oldmm->vmas[i]);
+	/* flush_tlb_mm(): no CPU writes through a pre-fork writable PTE any more. */
+	synchronize_rcu();
 	smp_mb__before_atomic();
 	atomic_inc(&oldmm->write_protect_seq);
 	up_write(&oldmm->mmap_lock);

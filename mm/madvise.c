@@ -36,12 +36,12 @@ int zd_madvise(struct zd_task *task, unsigned long start, unsigned long len, int
 	default:
 		return -EINVAL;
 	}
-	len = ALIGN(len, PAGE_SIZE);
-	end = start + len;
-	if (end < start)
-		return -EINVAL;
 	if (!len)
 		return 0;
+	len = ALIGN(len, PAGE_SIZE);
+	end = start + len;
+	if (!len || end < start)
+		return -EINVAL;
 	mm = task->mm;
 	/* Changing vm_flags needs the lock for write; dropping pages does not. */
 	if (advice == MADV_HUGEPAGE || advice == MADV_NOHUGEPAGE)

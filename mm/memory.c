@@ -555,8 +555,9 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 
 	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
 		/* A read of untouched private memory maps the shared zero page. */
+		/* vm_page_prot of a private mapping is read-only already (PAGE_COPY). */
 		pte_t entry = pte_mkspecial(pfn_pte(page_to_pfn(node_zero_page(mm->nid)),
-						    vm_get_page_prot(vma->vm_flags & ~VM_WRITE)));
+						    vma->vm_page_prot));
 
 		spin_lock(&mm->page_table_lock);
 		if (pte_none(ptep_get(vmf->pte)))

@@ -177,6 +177,8 @@ int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 	struct vm_area_struct *vma, *next;
 	struct mmu_gather tlb;
 
+	if (!len)
+		return 0;
 	vma = find_vma(mm, start);
 	if (!vma || vma->vm_start >= end)
 		return 0;
@@ -284,7 +286,10 @@ long do_mmap(struct mm_struct *mm, struct zd_system *sys, unsigned long addr, un
 	if (!len || len > TASK_SIZE)
 		return -ENOMEM;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		if (!IS_ALIGNED(addr, PAGE_SIZE) || addr + len > TASK_SIZE || addr + len < addr)
+		/* get_unmapped_area(): the range first, then the alignment. */
+		if (addr > TASK_SIZE - len)
+			return -ENOMEM;
+		if (!IS_ALIGNED(addr, PAGE_SIZE))
 			return -EINVAL;
 		vma = find_vma(mm, addr);
 		if (vma && vma->vm_start < addr + len) {
@@ -372,8 +377,12 @@ long zd_mmap(struct zd_task *task, unsigned long addr, unsigned long len, int pr
 	up_write(&mm->mmap_lock);
 	if (ret >= 0 && (flags & MAP_POPULATE)) {
 		down_read(&mm->mmap_lock);
+		/*
+		 * As populate_vma_page_range(): private writable memory is
+		 * written (COW broken now), anything else read.
+		 */
 		populate_range(mm, (unsigned long)ret, (unsigned long)ret + ALIGN(len, PAGE_SIZE),
-			       (prot & PROT_WRITE) && (flags & MAP_SHARED));
+			       (prot & PROT_WRITE) && !(flags & MAP_SHARED));
 		up_read(&mm->mmap_lock);
 	}
 	return ret;

@@ -20,12 +20,12 @@ int zd_mprotect(struct zd_task *task, unsigned long start, unsigned long len, in
 	if (IS_ERR_OR_NULL(task) || !IS_ALIGNED(start, PAGE_SIZE) ||
 	    (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EINVAL;
-	len = ALIGN(len, PAGE_SIZE);
-	end = start + len;
-	if (end < start || end > TASK_SIZE)
-		return -ENOMEM;
 	if (!len)
 		return 0;
+	len = ALIGN(len, PAGE_SIZE);
+	end = start + len;
+	if (end <= start || end > TASK_SIZE)
+		return -ENOMEM;
 	mm = task->mm;
 	down_write(&mm->mmap_lock);
 	/* The whole range must be mapped before anything changes. */
@@ -59,6 +59,11 @@ int zd_mprotect(struct zd_task *task, unsigned long start, unsigned long len, in
 		vma->vm_page_prot = vm_get_page_prot(newflags);
 		change_protection(vma, vma->vm_start, vma->vm_end, vma->vm_page_prot);
 	}
+	/*
+	 * The TLB flush: no CPU may still write through a translation that was
+	 * writable before.  Accesses run inside RCU read-side sections.
+	 */
+	synchronize_rcu();
 out:
 	up_write(&mm->mmap_lock);
 	return err;

@@ -89,19 +89,30 @@ long zd_mremap(struct zd_task *task, unsigned long old_addr, unsigned long old_l
 	}
 	if (flags & MREMAP_FIXED) {
 		ret = do_munmap(mm, new_addr, new_len);
-		if (!ret)
-			ret = mremap_move(mm, vma, old_addr, old_len, new_addr, new_len);
+		if (ret)
+			goto out;
+		/* The unmap may have split or freed what we looked up: again. */
+		vma = find_vma(mm, old_addr);
+		if (!vma || vma->vm_start > old_addr || vma->vm_end < old_addr + old_len) {
+			ret = -EFAULT;
+			goto out;
+		}
+		ret = mremap_move(mm, vma, old_addr, old_len, new_addr, new_len);
 		ret = ret ? ret : (long)new_addr;
 		goto out;
 	}
-	if (new_len <= old_len) {
+	if (new_len == old_len) {
+		ret = (long)old_addr;
+		goto out;
+	}
+	if (new_len < old_len) {
 		ret = do_munmap(mm, old_addr + new_len, old_len - new_len);
 		ret = ret ? ret : (long)old_addr;
 		goto out;
 	}
 	/* Grow in place if the VMA ends here and nothing follows it. */
 	next = find_vma(mm, old_addr + old_len);
-	if (vma->vm_end == old_addr + old_len && !(vma->vm_file) &&
+	if (vma->vm_end == old_addr + old_len &&
 	    (!next || next->vm_start >= old_addr + new_len) && old_addr + new_len <= TASK_SIZE) {
 		mm->total_vm += (new_len - old_len) >> PAGE_SHIFT;
 		vma->vm_end = old_addr + new_len;

@@ -2135,10 +2135,9 @@ static void concurrent_read_vs_dontneed(void **state)
 
 static void task_bad_arguments(void **state)
 {
-	struct zd_test_env *env = *state;
 	struct zd_siginfo si = { .signo = 42 };
 
-	(void)env;
+	(void)state;
 	assert_int_equal(PTR_ERR(zd_task_create(NULL)), -EINVAL);
 	assert_int_equal(PTR_ERR(zd_task_fork(NULL)), -EINVAL);
 	assert_int_equal(zd_task_exit(NULL), -EINVAL);
