@@ -136,7 +136,12 @@ void __zd_lock_assert(bool held, const char *what, const char *file, int line)
 
 void spin_lock_init(spinlock_t *lock)
 {
-	pthread_mutex_init(&lock->m, NULL);
+	pthread_mutexattr_t attr;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+	pthread_mutex_init(&lock->m, &attr);
+	pthread_mutexattr_destroy(&attr);
 	lock->owner = 0;
 }
 
@@ -208,10 +213,11 @@ void mutex_destroy(struct mutex *lock)
 
 void init_rwsem(struct rw_semaphore *sem)
 {
+	atomic_long_set(&sem->count, 0);
+	atomic_set(&sem->writers_waiting, 0);
+	atomic_set(&sem->sleepers, 0);
 	pthread_mutex_init(&sem->m, NULL);
 	pthread_cond_init(&sem->cond, NULL);
-	sem->readers = 0;
-	sem->writers_waiting = 0;
 	sem->owner = 0;
 }
 
@@ -221,96 +227,111 @@ void destroy_rwsem(struct rw_semaphore *sem)
 	pthread_mutex_destroy(&sem->m);
 }
 
-static inline bool rwsem_read_blocked(struct rw_semaphore *sem)
-{
-	return sem->owner || sem->writers_waiting;
-}
-
-void down_read(struct rw_semaphore *sem)
+/*
+ * Sleep until @ready(sem) may hold.  The sleeper count is raised (fully
+ * ordered) before the condition is looked at, and every state change is a
+ * fully ordered RMW followed by a look at the count: one side always sees
+ * the other, so no wakeup is lost.
+ */
+static void rwsem_sleep_until(struct rw_semaphore *sem, bool (*ready)(struct rw_semaphore *))
 {
 	pmutex_lock(&sem->m);
-	while (rwsem_read_blocked(sem))
+	atomic_inc_return(&sem->sleepers);
+	while (!ready(sem))
 		pthread_cond_wait(&sem->cond, &sem->m);
-	sem->readers++;
+	atomic_dec(&sem->sleepers);
 	pmutex_unlock(&sem->m);
+}
+
+static void rwsem_wake(struct rw_semaphore *sem)
+{
+	smp_mb();
+	if (!atomic_read(&sem->sleepers))
+		return;
+	pmutex_lock(&sem->m);
+	pthread_cond_broadcast(&sem->cond);
+	pmutex_unlock(&sem->m);
+}
+
+static bool rwsem_read_ready(struct rw_semaphore *sem)
+{
+	return atomic_long_read(&sem->count) >= 0 && !atomic_read(&sem->writers_waiting);
+}
+
+static bool rwsem_write_ready(struct rw_semaphore *sem)
+{
+	return atomic_long_read(&sem->count) == 0;
 }
 
 bool down_read_trylock(struct rw_semaphore *sem)
 {
-	bool ok;
+	long c = atomic_long_read(&sem->count);
 
-	pmutex_lock(&sem->m);
-	ok = !rwsem_read_blocked(sem);
-	if (ok)
-		sem->readers++;
-	pmutex_unlock(&sem->m);
-	return ok;
+	while (c >= 0 && !atomic_read(&sem->writers_waiting)) {
+		if (atomic_long_try_cmpxchg(&sem->count, &c, c + 1))
+			return true;
+	}
+	return false;
+}
+
+void down_read(struct rw_semaphore *sem)
+{
+	while (!down_read_trylock(sem))
+		rwsem_sleep_until(sem, rwsem_read_ready);
 }
 
 void up_read(struct rw_semaphore *sem)
 {
-	pmutex_lock(&sem->m);
-	if (unlikely(sem->readers <= 0)) {
+	long c = atomic_long_dec_return(&sem->count);
+
+	if (unlikely(c < 0)) {
 		fprintf(stderr, "zonedev: up_read without down_read\n");
 		abort();
 	}
-	if (--sem->readers == 0)
-		pthread_cond_broadcast(&sem->cond);
-	pmutex_unlock(&sem->m);
-}
-
-void down_write(struct rw_semaphore *sem)
-{
-	pmutex_lock(&sem->m);
-	sem->writers_waiting++;
-	while (sem->owner || sem->readers)
-		pthread_cond_wait(&sem->cond, &sem->m);
-	sem->writers_waiting--;
-	WRITE_ONCE(sem->owner, current_thread_id());
-	pmutex_unlock(&sem->m);
+	if (c == 0)
+		rwsem_wake(sem);
 }
 
 bool down_write_trylock(struct rw_semaphore *sem)
 {
-	bool ok;
+	long c = 0;
 
-	pmutex_lock(&sem->m);
-	ok = !sem->owner && !sem->readers;
-	if (ok)
-		WRITE_ONCE(sem->owner, current_thread_id());
-	pmutex_unlock(&sem->m);
-	return ok;
+	if (!atomic_long_try_cmpxchg(&sem->count, &c, -1))
+		return false;
+	WRITE_ONCE(sem->owner, current_thread_id());
+	return true;
+}
+
+void down_write(struct rw_semaphore *sem)
+{
+	atomic_inc_return(&sem->writers_waiting);
+	while (!down_write_trylock(sem))
+		rwsem_sleep_until(sem, rwsem_write_ready);
+	atomic_dec(&sem->writers_waiting);
+	rwsem_wake(sem);	/* readers that backed off for us may try again */
 }
 
 void up_write(struct rw_semaphore *sem)
 {
-	pmutex_lock(&sem->m);
-	if (unlikely(sem->owner != current_thread_id())) {
+	if (unlikely(READ_ONCE(sem->owner) != current_thread_id())) {
 		fprintf(stderr, "zonedev: up_write by a thread that does not hold it\n");
 		abort();
 	}
 	WRITE_ONCE(sem->owner, 0);
-	pthread_cond_broadcast(&sem->cond);
-	pmutex_unlock(&sem->m);
+	atomic_long_xchg(&sem->count, 0);
+	rwsem_wake(sem);
 }
 
 void downgrade_write(struct rw_semaphore *sem)
 {
-	pmutex_lock(&sem->m);
 	WRITE_ONCE(sem->owner, 0);
-	sem->readers++;
-	pthread_cond_broadcast(&sem->cond);
-	pmutex_unlock(&sem->m);
+	atomic_long_xchg(&sem->count, 1);
+	rwsem_wake(sem);
 }
 
 bool rwsem_is_locked(struct rw_semaphore *sem)
 {
-	bool locked;
-
-	pmutex_lock(&sem->m);
-	locked = sem->owner || sem->readers;
-	pmutex_unlock(&sem->m);
-	return locked;
+	return atomic_long_read(&sem->count) != 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -331,7 +331,8 @@ struct mutex {
 	unsigned int owner;
 };
 
-#define __SPIN_LOCK_UNLOCKED(x)	{ PTHREAD_MUTEX_INITIALIZER, 0 }
+/* Adaptive: spin a little before sleeping, critical sections being short. */
+#define __SPIN_LOCK_UNLOCKED(x)	{ PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP, 0 }
 #define DEFINE_SPINLOCK(x)	spinlock_t x = __SPIN_LOCK_UNLOCKED(x)
 #define DEFINE_MUTEX(x)		struct mutex x = { PTHREAD_MUTEX_INITIALIZER, 0 }
 
@@ -363,14 +364,17 @@ static inline bool mutex_is_locked(struct mutex *lock)
 }
 
 /*
- * rw_semaphore: writer-preferring, with downgrade_write().  Readers are
- * counted; a writer records its owner for lockdep_assert_held_write().
+ * rw_semaphore: an atomic count (readers, or -1 for a writer) taken with one
+ * cmpxchg when uncontended, as the kernel's is; sleepers wait on a mutex and
+ * condition.  Writer-preferring (readers back off while a writer waits),
+ * with downgrade_write().  A writer records its owner for lockdep.
  */
 struct rw_semaphore {
+	atomic_long_t count;	/* > 0 readers, -1 a writer, 0 free */
+	atomic_t writers_waiting;
+	atomic_t sleepers;
 	pthread_mutex_t m;
 	pthread_cond_t cond;
-	int readers;		/* active readers */
-	int writers_waiting;
 	unsigned int owner;	/* writer thread id, 0 if none */
 };
 
