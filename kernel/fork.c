@@ -126,6 +126,13 @@ static int dup_vma(struct mm_struct *mm, struct vm_area_struct *mpnt)
 	}
 	if (tmp->vm_ops && tmp->vm_ops->open)
 		tmp->vm_ops->open(tmp);
+	/*
+	 * vma_needs_copy(): shared and file mappings without anonymous pages
+	 * are faulted in lazily by the child; only anonymous memory (and raw
+	 * pfn maps) must be copied now.
+	 */
+	if (!mpnt->anon_vma && !(mpnt->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)))
+		return 0;
 	return copy_page_range(tmp, mpnt);
 }
 

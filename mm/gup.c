@@ -285,6 +285,22 @@ static bool gup_must_unshare(unsigned int flags, struct page *page)
 	return !test_bit(PG_anon_exclusive, &page->flags);
 }
 
+/*
+ * A FOLL_WRITE on a read-only PTE: fine if the PTE is writable, or for
+ * FOLL_FORCE on a private mapping that may be written once COW has made the
+ * anonymous page exclusive to this mm (the kernel's can_follow_write_pte(),
+ * which is what keeps ptrace writes from reaching the page cache).
+ */
+static bool can_follow_write_pte(pte_t pte, struct page *page, struct vm_area_struct *vma,
+				 unsigned int flags)
+{
+	if (pte_write(pte))
+		return true;
+	if (!(flags & FOLL_FORCE) || (vma->vm_flags & VM_SHARED) || !(vma->vm_flags & VM_MAYWRITE))
+		return false;
+	return page && PageAnon(page) && test_bit(PG_anon_exclusive, &page->flags);
+}
+
 enum follow_result {
 	FOLLOW_GOT,
 	FOLLOW_FAULT,		/* fault it in (or unshare) and try again */
@@ -305,7 +321,14 @@ static enum follow_result follow_page_pte(struct vm_area_struct *vma, unsigned l
 		return FOLLOW_FAULT;
 	spin_lock(&mm->page_table_lock);
 	pte = ptep_get(ptep);
-	if (!pte_present(pte) || pte_protnone(pte) || ((flags & FOLL_WRITE) && !pte_write(pte))) {
+	/* FOLL_FORCE follows PROT_NONE entries, as gup_can_follow_protnone() allows. */
+	if (!pte_present(pte) || (pte_protnone(pte) && !(flags & FOLL_FORCE))) {
+		spin_unlock(&mm->page_table_lock);
+		return FOLLOW_FAULT;
+	}
+	if ((flags & FOLL_WRITE) &&
+	    !can_follow_write_pte(pte, pte_special(pte) ? NULL : pfn_to_page(pte_pfn(pte)), vma,
+				  flags)) {
 		spin_unlock(&mm->page_table_lock);
 		return FOLLOW_FAULT;
 	}

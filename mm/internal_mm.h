@@ -83,6 +83,9 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 struct vm_area_struct *vma_alloc(struct mm_struct *mm);
 void vma_free(struct vm_area_struct *vma);
 int vma_link(struct mm_struct *mm, struct vm_area_struct *vma);
+int vma_reserve(struct mm_struct *mm, int n);
+void vma_lock_rmap(struct vm_area_struct *vma);
+void vma_unlock_rmap(struct vm_area_struct *vma);
 void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma);
 int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 	      int new_below);

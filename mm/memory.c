@@ -44,6 +44,14 @@ pgprot_t vm_get_page_prot(unsigned long vm_flags)
 	}
 }
 
+/* Writable only if the VMA is: a FOLL_FORCE write must not leave it writable. */
+static inline pte_t maybe_mkwrite(pte_t pte, struct vm_area_struct *vma)
+{
+	if (likely(vma->vm_flags & VM_WRITE))
+		pte = pte_mkwrite(pte);
+	return pte;
+}
+
 /*
  * The page a present PTE maps, or NULL for the special ones (the zero
  * page, raw pfn maps, and devmap entries of the elevated scheme).
@@ -118,9 +126,27 @@ static void tlb_add(struct mmu_gather *tlb, struct page *page, bool table)
 	batch->pages[batch->nr++] = page;
 }
 
-/** tlb_remove_page() - drop a mapping's reference once no CPU can see it */
+/**
+ * tlb_remove_page() - drop an unmapped page's mapping reference
+ *
+ * A CPU may still be reading the page through the translation just removed
+ * (it is inside an RCU read-side section), so the page must not be freed
+ * before a grace period; but only the last reference frees it.  Any other
+ * is dropped now, so refcounts are exact when the unmap returns, as after
+ * the kernel's synchronous TLB flush.  Device-private pages are never
+ * CPU-mapped: their put is immediate (and, under the elevated scheme, may
+ * be the 2->1 that tells the driver).
+ */
 void tlb_remove_page(struct mmu_gather *tlb, struct page *page)
 {
+	struct folio *folio = page_folio(page);
+
+	if (folio_is_device_private(folio)) {
+		folio_put(folio);
+		return;
+	}
+	if (!folio_is_zone_device(folio) && folio_ref_add_unless(folio, -1, 1))
+		return;
 	tlb_add(tlb, page, false);
 }
 
@@ -259,6 +285,10 @@ static void zap_one_pte(struct mmu_gather *tlb, struct vm_area_struct *vma, pte_
 		/* A device-private entry maps its page like a PTE does. */
 		if (is_device_private_entry(entry) || is_device_exclusive_entry(entry))
 			page = pfn_swap_entry_to_page(entry);
+		else if (is_migration_entry(entry))
+			/* No reference, no mapcount (migration holds both); rss only. */
+			dec_mm_counter(vma->vm_mm,
+				       mm_counter(page_folio(pfn_swap_entry_to_page(entry))));
 	}
 	if (!page)
 		return;
@@ -368,7 +398,7 @@ static int copy_present_page(struct vm_area_struct *dst, pte_t *dst_pte, struct 
 	memcpy(folio_address(new), page_address(page), PAGE_SIZE);
 	folio_add_new_anon_rmap(new, dst, addr);
 	inc_mm_counter(dst->vm_mm, MM_ANONPAGES);
-	set_pte(dst_pte, pte_mkdirty(pte_mkwrite(pfn_pte(folio_pfn(new), dst->vm_page_prot))));
+	set_pte(dst_pte, maybe_mkwrite(pte_mkdirty(pfn_pte(folio_pfn(new), dst->vm_page_prot)), dst));
 	return 0;
 }
 
@@ -382,17 +412,27 @@ static int copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, 
 	if (pte_none(pte))
 		return 0;
 	if (!pte_present(pte)) {
+		/* copy_nonpresent_pte() */
 		swp_entry_t entry = pte_to_swp_entry(pte);
 
-		if (is_device_private_entry(entry)) {
+		if (is_device_private_entry(entry) || is_device_exclusive_entry(entry)) {
 			page = pfn_swap_entry_to_page(entry);
 			folio = page_folio(page);
 			folio_get(folio);
 			folio_add_anon_rmap_pte(folio, page, dst, addr);
+			/* Shared with the child now: neither may reuse it on a write. */
+			clear_bit(PG_anon_exclusive, &page->flags);
 			inc_mm_counter(dst->vm_mm, mm_counter(folio));
 			if (is_writable_device_private_entry(entry) && is_cow_mapping(src->vm_flags)) {
 				/* Both sides read-only: a write faults and copies. */
 				pte = swp_entry_to_pte(make_readable_device_private_entry(page_to_pfn(page)));
+				set_pte(src_pte, pte);
+			}
+		} else if (is_migration_entry(entry)) {
+			inc_mm_counter(dst->vm_mm,
+				       mm_counter(page_folio(pfn_swap_entry_to_page(entry))));
+			if (is_writable_migration_entry(entry) && is_cow_mapping(src->vm_flags)) {
+				pte = swp_entry_to_pte(make_readable_migration_entry(swp_offset_pfn(entry)));
 				set_pte(src_pte, pte);
 			}
 		}
@@ -418,10 +458,14 @@ static int copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, 
 	}
 	inc_mm_counter(dst->vm_mm, mm_counter(folio));
 	if (is_cow_mapping(src->vm_flags) && pte_write(pte)) {
-		pte = pte_wrprotect(pte);
-		set_pte(src_pte, pte);
+		/*
+		 * ptep_set_wrprotect(): an atomic clear, so a dirty bit a CPU
+		 * sets meanwhile (by cmpxchg) is not lost.
+		 */
+		test_and_clear_bit(_PAGE_BIT_RW, &src_pte->pte);
+		pte = pte_wrprotect(ptep_get(src_pte));
 	}
-	set_pte(dst_pte, pte);
+	set_pte(dst_pte, __pte(pte_val(pte) & ~_PAGE_ACCESSED));	/* the child's are old */
 	return 0;
 }
 
@@ -481,8 +525,27 @@ void change_protection(struct vm_area_struct *vma, unsigned long start, unsigned
 		for (a = addr; a < next; a += PAGE_SIZE, pte++) {
 			pte_t old = ptep_get(pte);
 
-			if (!pte_present(old))
+			if (pte_none(old))
 				continue;
+			if (!pte_present(old)) {
+				/* Writable migration/device entries lose their write bit. */
+				swp_entry_t entry = pte_to_swp_entry(old);
+
+				if (!(pgprot_val(newprot) & _PAGE_RW)) {
+					if (is_writable_migration_entry(entry))
+						set_pte(pte, swp_entry_to_pte(make_readable_migration_entry(
+							swp_offset_pfn(entry))));
+					else if (is_writable_device_private_entry(entry))
+						set_pte(pte, swp_entry_to_pte(make_readable_device_private_entry(
+							swp_offset_pfn(entry))));
+				}
+				continue;
+			}
+			/*
+			 * ptep_modify_prot_start/commit: cleared while it changes, so
+			 * a CPU's A/D update cannot be overwritten (it faults instead).
+			 */
+			old = ptep_get_and_clear(pte);
 			set_pte(pte, pte_modify(old, newprot));
 		}
 		spin_unlock(&mm->page_table_lock);
@@ -529,8 +592,8 @@ static vm_fault_t install_new_anon(struct vm_fault *vmf, struct folio *folio, pt
 	pte_t entry = pfn_pte(folio_pfn(folio), vma->vm_page_prot);
 	pte_t old;
 
-	if (vma->vm_flags & VM_WRITE)
-		entry = pte_mkdirty(pte_mkwrite(entry));
+	if (vmf->flags & FAULT_FLAG_WRITE)
+		entry = maybe_mkwrite(pte_mkdirty(entry), vma);
 	entry = pte_mkyoung(entry);
 	spin_lock(&mm->page_table_lock);
 	old = ptep_get(vmf->pte);
@@ -606,8 +669,8 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old)
 	folio_add_new_anon_rmap(new, vma, vmf->address);
 	inc_mm_counter(mm, MM_ANONPAGES);
 	if (vmf->flags & FAULT_FLAG_WRITE)
-		set_pte(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(pfn_pte(folio_pfn(new),
-									      vma->vm_page_prot)))));
+		set_pte(vmf->pte, maybe_mkwrite(pte_mkyoung(pte_mkdirty(pfn_pte(folio_pfn(new),
+									       vma->vm_page_prot))), vma));
 	else	/* unshare: exclusive now, still read-only */
 		set_pte(vmf->pte, pte_mkyoung(pfn_pte(folio_pfn(new), vma->vm_page_prot)));
 	spin_unlock(&mm->page_table_lock);
@@ -660,7 +723,7 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 		}
 		if (reuse) {
 			if (!unshare)
-				set_pte(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(entry))));
+				set_pte(vmf->pte, maybe_mkwrite(pte_mkyoung(pte_mkdirty(entry)), vma));
 			spin_unlock(&mm->page_table_lock);
 			return 0;
 		}
@@ -712,7 +775,7 @@ static vm_fault_t do_fault(struct vm_fault *vmf)
 
 	entry = pte_mkyoung(pfn_pte(folio_pfn(folio), vma->vm_page_prot));
 	if (write)
-		entry = pte_mkdirty(pte_mkwrite(entry));
+		entry = maybe_mkwrite(pte_mkdirty(entry), vma);
 	spin_lock(&mm->page_table_lock);
 	if (!pte_none(ptep_get(vmf->pte))) {
 		spin_unlock(&mm->page_table_lock);
@@ -803,15 +866,17 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address, un
 		return do_swap_page(&vmf);
 	}
 	if (pte_protnone(entry)) {
+		/*
+		 * A PROT_NONE mapping's page: only FOLL_FORCE gets here (the CPU
+		 * path refuses by VMA first), and it follows the entry as it is.
+		 */
 		spin_unlock(&mm->page_table_lock);
-		return VM_FAULT_SIGSEGV;
+		return 0;
 	}
 	if ((flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) && !pte_write(entry))
 		return do_wp_page(&vmf);
-	entry = pte_mkyoung(entry);
-	if (flags & FAULT_FLAG_WRITE)
-		entry = pte_mkdirty(entry);
-	set_pte(vmf.pte, entry);
+	/* Only add bits, atomically: the CPU may be setting them too. */
+	ptep_set_young_dirty(vmf.pte, flags & FAULT_FLAG_WRITE);
 	spin_unlock(&mm->page_table_lock);
 	return 0;
 }

@@ -69,20 +69,33 @@ struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
 	return vma;
 }
 
+/**
+ * vma_reserve() - make room for @n more VMAs, so the links that follow
+ * cannot fail half-way through a change
+ */
+int vma_reserve(struct mm_struct *mm, int n)
+{
+	struct vm_area_struct **v;
+	int cap;
+
+	if (mm->map_count + n <= mm->vmas_cap)
+		return 0;
+	cap = max(mm->vmas_cap ? 2 * mm->vmas_cap : 16, mm->map_count + n);
+	v = krealloc(mm->vmas, (size_t)cap * sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	mm->vmas = v;
+	mm->vmas_cap = cap;
+	return 0;
+}
+
 /** vma_link() - insert @vma in its mm's array (mmap_lock held for write) */
 int vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 {
-	int i;
+	int i, err = vma_reserve(mm, 1);
 
-	if (mm->map_count == mm->vmas_cap) {
-		int cap = mm->vmas_cap ? 2 * mm->vmas_cap : 16;
-		struct vm_area_struct **v = krealloc(mm->vmas, cap * sizeof(*v), GFP_KERNEL);
-
-		if (!v)
-			return -ENOMEM;
-		mm->vmas = v;
-		mm->vmas_cap = cap;
-	}
+	if (err)
+		return err;
 	i = vma_index(mm, vma);
 	memmove(&mm->vmas[i + 1], &mm->vmas[i], (size_t)(mm->map_count - i) * sizeof(vma));
 	mm->vmas[i] = vma;
@@ -110,31 +123,38 @@ void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 	      int new_below)
 {
-	struct vm_area_struct *new = vm_area_dup(vma);
+	struct vm_area_struct *new;
 
+	/* Everything that can fail comes before anything changes. */
+	if (vma_reserve(mm, 1))
+		return -ENOMEM;
+	new = vm_area_dup(vma);
 	if (!new)
 		return -ENOMEM;
+	/* The new VMA has its final bounds before the reverse map can see it. */
+	if (new_below) {
+		new->vm_end = addr;
+	} else {
+		new->vm_start = addr;
+		new->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
+	}
 	if (anon_vma_clone(new, vma)) {
 		vma_free(new);
 		return -ENOMEM;
 	}
 	vma_unlink(mm, vma);
+	/* The old VMA shrinks with rmap walkers excluded, as vma_adjust() does. */
+	vma_lock_rmap(vma);
 	if (new_below) {
-		new->vm_end = addr;
 		vma->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
 		vma->vm_start = addr;
 	} else {
-		new->vm_start = addr;
-		new->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
 		vma->vm_end = addr;
 	}
-	/* The array has room: vma came out of it just now. */
+	vma_unlock_rmap(vma);
+	/* Both links fit: room for one more was reserved, one came out. */
 	vma_link(mm, vma);
-	if (vma_link(mm, new)) {
-		unlink_anon_vmas(new);
-		vma_free(new);
-		return -ENOMEM;
-	}
+	vma_link(mm, new);
 	if (new->vm_file) {
 		zd_file_get(new->vm_file);
 		vma_link_file(new);
@@ -142,6 +162,23 @@ int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long ad
 	if (new->vm_ops && new->vm_ops->open)
 		new->vm_ops->open(new);
 	return 0;
+}
+
+/* Exclude rmap walkers (anon_vma and i_mmap locks) while bounds change. */
+void vma_lock_rmap(struct vm_area_struct *vma)
+{
+	if (vma->vm_file)
+		mutex_lock(&vma->vm_file->f_mapping->i_mmap_lock);
+	if (vma->anon_vma)
+		down_write(&vma->anon_vma->root->rwsem);
+}
+
+void vma_unlock_rmap(struct vm_area_struct *vma)
+{
+	if (vma->anon_vma)
+		up_write(&vma->anon_vma->root->rwsem);
+	if (vma->vm_file)
+		mutex_unlock(&vma->vm_file->f_mapping->i_mmap_lock);
 }
 
 static void remove_vma(struct vm_area_struct *vma)
@@ -182,6 +219,9 @@ int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 	vma = find_vma(mm, start);
 	if (!vma || vma->vm_start >= end)
 		return 0;
+	/* Room for both splits, so neither fails on the array. */
+	if (vma_reserve(mm, 2))
+		return -ENOMEM;
 	if (vma->vm_start < start && split_vma(mm, vma, start, 1))
 		return -ENOMEM;
 	vma = find_vma(mm, end - 1);

@@ -15,6 +15,7 @@ int zd_mprotect(struct zd_task *task, unsigned long start, unsigned long len, in
 	struct mm_struct *mm;
 	unsigned long end, addr, newflags;
 	struct vm_area_struct *vma;
+	bool changed = false;
 	int err = 0;
 
 	if (IS_ERR_OR_NULL(task) || !IS_ALIGNED(start, PAGE_SIZE) ||
@@ -58,13 +59,16 @@ int zd_mprotect(struct zd_task *task, unsigned long start, unsigned long len, in
 		vma->vm_flags = newflags;
 		vma->vm_page_prot = vm_get_page_prot(newflags);
 		change_protection(vma, vma->vm_start, vma->vm_end, vma->vm_page_prot);
+		changed = true;
 	}
-	/*
-	 * The TLB flush: no CPU may still write through a translation that was
-	 * writable before.  Accesses run inside RCU read-side sections.
-	 */
-	synchronize_rcu();
 out:
+	/*
+	 * The TLB flush, on every exit once anything changed: no CPU may still
+	 * write through a translation that was writable before.  Accesses run
+	 * inside RCU read-side sections.
+	 */
+	if (changed)
+		synchronize_rcu();
 	up_write(&mm->mmap_lock);
 	return err;
 }

@@ -22,6 +22,8 @@ static int mremap_move(struct mm_struct *mm, struct vm_area_struct *vma, unsigne
 			return err;
 		vma = find_vma(mm, old_addr);
 	}
+	if (vma_reserve(mm, 1))
+		return -ENOMEM;
 	new = vm_area_dup(vma);
 	if (!new)
 		return -ENOMEM;
@@ -45,6 +47,8 @@ static int mremap_move(struct mm_struct *mm, struct vm_area_struct *vma, unsigne
 		zd_file_get(new->vm_file);
 		vma_link_file(new);
 	}
+	if (new->vm_ops && new->vm_ops->open)
+		new->vm_ops->open(new);
 	/* The old VMA holds no pages any more: unmapping it frees only tables. */
 	return do_munmap(mm, old_addr, old_len);
 }
@@ -115,7 +119,9 @@ long zd_mremap(struct zd_task *task, unsigned long old_addr, unsigned long old_l
 	if (vma->vm_end == old_addr + old_len &&
 	    (!next || next->vm_start >= old_addr + new_len) && old_addr + new_len <= TASK_SIZE) {
 		mm->total_vm += (new_len - old_len) >> PAGE_SHIFT;
+		vma_lock_rmap(vma);
 		vma->vm_end = old_addr + new_len;
+		vma_unlock_rmap(vma);
 		ret = (long)old_addr;
 		goto out;
 	}

@@ -28,15 +28,21 @@ static struct anon_vma *anon_vma_alloc(void)
 	return anon_vma;
 }
 
+static void put_anon_vma(struct anon_vma *anon_vma);
+
 static void anon_vma_free_rcu(struct rcu_head *rcu)
 {
 	struct anon_vma *anon_vma = container_of(rcu, struct anon_vma, rcu);
+	struct anon_vma *root = anon_vma->root;
 
 	destroy_rwsem(&anon_vma->rwsem);
 	kfree(anon_vma);
+	/* A child's anon_vma kept its root (and the root's lock) alive. */
+	if (root != anon_vma)
+		put_anon_vma(root);
 }
 
-/* Readers walk anon_vmas under RCU (rmap_walk), so they go after a grace period. */
+/* Readers find anon_vmas under RCU (rmap_walk), so they go after a grace period. */
 static void put_anon_vma(struct anon_vma *anon_vma)
 {
 	if (atomic_dec_and_test(&anon_vma->refcount))
@@ -130,10 +136,16 @@ int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma)
 	if (anon_vma_clone(vma, pvma))
 		return -ENOMEM;
 	anon_vma = anon_vma_alloc();
-	if (anon_vma)
+	if (anon_vma) {
 		anon_vma->root = pvma->anon_vma->root;
+		/* The root's lock is ours too: keep it alive (get_anon_vma(root)). */
+		atomic_inc(&anon_vma->root->refcount);
+	}
 	if (!anon_vma || anon_vma_chain_link(vma, anon_vma)) {
-		kfree(anon_vma);
+		if (anon_vma) {
+			atomic_dec(&anon_vma->root->refcount);
+			kfree(anon_vma);
+		}
 		unlink_anon_vmas(vma);
 		return -ENOMEM;
 	}
@@ -250,21 +262,33 @@ static void rmap_walk_vma(struct folio *folio, struct vm_area_struct *vma,
  */
 void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
 {
-	unsigned long mapping = (unsigned long)READ_ONCE(folio->mapping);
+	unsigned long mapping;
 	bool stop = false;
 
-	if (!mapping || atomic_read(&folio->_mapcount) < 0)
+	/*
+	 * folio_get_anon_vma(): the mapping, the mapped check and the
+	 * reference all inside one read-side section, or the anon_vma may be
+	 * freed between them; then mapped once more.
+	 */
+	rcu_read_lock();
+	mapping = (unsigned long)READ_ONCE(folio->mapping);
+	if (!mapping || atomic_read(&folio->_mapcount) < 0) {
+		rcu_read_unlock();
 		return;
+	}
 	if (mapping & PAGE_MAPPING_ANON) {
 		struct anon_vma *anon_vma = (struct anon_vma *)(mapping & ~PAGE_MAPPING_ANON);
 		struct anon_vma_chain *avc;
 
-		rcu_read_lock();
 		if (!atomic_inc_not_zero(&anon_vma->refcount)) {
 			rcu_read_unlock();
 			return;
 		}
 		rcu_read_unlock();
+		if (atomic_read(&folio->_mapcount) < 0) {
+			put_anon_vma(anon_vma);
+			return;
+		}
 		down_read(&anon_vma->root->rwsem);
 		list_for_each_entry(avc, &anon_vma->head, same_anon_vma)
 			rmap_walk_vma(folio, avc->vma, rwc, &stop);
@@ -274,6 +298,8 @@ void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
 		struct address_space *as = (struct address_space *)mapping;
 		struct vm_area_struct *vma;
 
+		/* The caller's folio reference keeps the page cache, and so @as, alive. */
+		rcu_read_unlock();
 		mutex_lock(&as->i_mmap_lock);
 		list_for_each_entry(vma, &as->i_mmap, shared)
 			rmap_walk_vma(folio, vma, rwc, &stop);

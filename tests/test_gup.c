@@ -332,6 +332,136 @@ static void gup_remote(void **state)
 	zd_task_exit(task);
 }
 
+/*
+ * FOLL_FORCE writes a read-only private mapping (ptrace) through a private
+ * copy, and leaves the PTE read-only: the task itself still cannot write.
+ */
+static void force_write_keeps_mapping_read_only(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *task = new_task(env);
+	unsigned long ro = map_anon(task, PAGE_SIZE, PROT_READ);
+	unsigned long none = map_anon(task, PAGE_SIZE, PROT_NONE);
+	struct zd_siginfo si;
+	struct page *page;
+	int v = 1;
+
+	assert_int_equal(get_user_pages(zd_task_mm(task), ro, 1, FOLL_WRITE | FOLL_FORCE, &page), 1);
+	*(int *)page_address(page) = 99;	/* what ptrace's write does */
+	put_page(page);
+	assert_int_equal(read_int(task, ro), 99);
+	assert_false(pte_write(ptep_get(pte_offset_lockless(zd_task_mm(task), ro))));
+	assert_int_equal(zd_write(task, ro, &v, sizeof(v)), -EFAULT);
+	assert_int_equal(zd_task_signals(task, &si), 1);
+	assert_int_equal(si.signo, SIGSEGV);
+	assert_int_equal(si.code, SEGV_ACCERR);
+	/* FOLL_FORCE reads PROT_NONE memory too (the zero page here). */
+	assert_int_equal(get_user_pages(zd_task_mm(task), none, 1, FOLL_FORCE, &page), 1);
+	assert_ptr_equal(page, NODE_DATA(env->nid)->zero_page);
+	put_page(page);
+	assert_int_equal(get_user_pages(zd_task_mm(task), none, 1, 0, &page), -EFAULT);
+	zd_task_exit(task);
+}
+
+/* The child's copy of a pinned page is as writable as the VMA, no more. */
+static void fork_pinned_copy_respects_prot(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *parent = new_task(env), *child;
+	unsigned long addr = map_anon(parent, PAGE_SIZE, PROT_READ | PROT_WRITE);
+	struct page *pinned;
+	int v = 5;
+
+	fill(parent, addr, 1, 3);
+	assert_int_equal(pin_user_pages(zd_task_mm(parent), addr, 1, FOLL_WRITE | FOLL_LONGTERM,
+					&pinned), 1);
+	assert_int_equal(zd_mprotect(parent, addr, PAGE_SIZE, PROT_READ), 0);
+	child = zd_task_fork(parent);
+	assert_false(IS_ERR(child));
+	assert_ptr_not_equal(page_at(child, addr), pinned);	/* copied at fork */
+	assert_int_equal(read_int(child, addr), 3);
+	assert_int_equal(zd_write(child, addr, &v, sizeof(v)), -EFAULT);
+	unpin_user_page(pinned);
+	zd_task_exit(child);
+	zd_task_exit(parent);
+}
+
+/* After munmap returns, only the last reference is still in flight. */
+static void munmap_leaves_exact_refcounts(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *task = new_task(env);
+	unsigned long addr = map_anon(task, PAGE_SIZE, PROT_READ | PROT_WRITE);
+	struct page *page;
+
+	fill(task, addr, 1, 1);
+	assert_int_equal(get_user_pages(zd_task_mm(task), addr, 1, 0, &page), 1);
+	assert_int_equal(page_ref_count(page), 2);
+	assert_int_equal(zd_munmap(task, addr, PAGE_SIZE), 0);
+	assert_int_equal(page_ref_count(page), 1);
+	assert_int_equal(page_mapcount(page), 0);
+	put_page(page);
+	zd_task_exit(task);
+}
+
+/*
+ * A munmap whose VMA split cannot allocate unmaps nothing: the data is all
+ * there and the audit balances.  (As in the kernel, a first split that
+ * succeeded before the second failed may remain: at most one more VMA.)
+ */
+static void split_failure_changes_nothing(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *task = new_task(env);
+	struct mm_struct *mm = zd_task_mm(task);
+	unsigned long addr = 0;
+	unsigned int nth;
+	int i;
+
+	/* Fill the VMA array to its capacity, so a split must grow it. */
+	for (i = 0; mm->map_count < mm->vmas_cap || !mm->vmas_cap; i++)
+		addr = map_anon(task, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	fill(task, addr, 4, 10);
+	for (nth = 1; nth < 8; nth++) {
+		int count = mm->map_count, err;
+
+		zd_fail_nth_set(nth);
+		err = zd_munmap(task, addr + PAGE_SIZE, PAGE_SIZE);
+		zd_fail_nth_set(0);
+		if (!err)
+			break;
+		assert_int_equal(err, -ENOMEM);
+		assert_true(mm->map_count <= count + 1);
+		assert_int_equal(read_int(task, addr + PAGE_SIZE), 11);
+		assert_int_equal(zd_system_audit(env->sys, NULL), 0);
+	}
+	assert_true(nth > 1);
+	zd_task_exit(task);
+}
+
+/* fork does not copy the PTEs of shared memory: the child faults them in. */
+static void fork_shared_is_lazy(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *parent = new_task(env), *child;
+	long shared = zd_mmap(parent, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, NULL, 0);
+	struct page *page;
+
+	assert_true(shared > 0);
+	fill(parent, (unsigned long)shared, 1, 8);
+	page = page_at(parent, (unsigned long)shared);
+	child = zd_task_fork(parent);
+	assert_false(IS_ERR(child));
+	assert_null(page_at(child, (unsigned long)shared));
+	assert_int_equal(page_mapcount(page), 1);
+	assert_int_equal(read_int(child, (unsigned long)shared), 8);
+	assert_ptr_equal(page_at(child, (unsigned long)shared), page);
+	assert_int_equal(page_mapcount(page), 2);
+	zd_task_exit(child);
+	zd_task_exit(parent);
+}
+
 struct rmap_seen {
 	struct mm_struct *mm[4];
 	unsigned long addr[4];
@@ -489,6 +619,11 @@ int main(void)
 		ZD_TEST_BOTH(fork_pinned_random),
 		ZD_TEST_BOTH(gup_remote),
 		ZD_TEST_BOTH(rmap_finds_every_mapping),
+		ZD_TEST_BOTH(force_write_keeps_mapping_read_only),
+		ZD_TEST_BOTH(fork_pinned_copy_respects_prot),
+		ZD_TEST_BOTH(munmap_leaves_exact_refcounts),
+		ZD_TEST_BOTH(split_failure_changes_nothing),
+		ZD_TEST_BOTH(fork_shared_is_lazy),
 		ZD_TEST_BOTH(gup_fast_races_unmap),
 	};
 

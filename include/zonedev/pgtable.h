@@ -146,6 +146,12 @@ static inline void set_pgd(pgd_t *pgdp, pgd_t pgd)
 	smp_store_release(&pgdp->pgd, pgd.pgd);
 }
 
+/* ptep_set_access_flags() for A/D: add bits only, atomically with the CPU's. */
+static inline void ptep_set_young_dirty(pte_t *ptep, bool dirty)
+{
+	set_bits_release(_PAGE_ACCESSED | (dirty ? _PAGE_DIRTY : 0), &ptep->pte);
+}
+
 static inline pte_t ptep_get_and_clear(pte_t *ptep)
 {
 	return __pte(xchg(&ptep->pte, 0UL));

@@ -234,6 +234,12 @@ static __always_inline unsigned long fetch_andnot_release(unsigned long mask,
 	return __atomic_fetch_and(addr, ~mask, __ATOMIC_RELEASE);
 }
 
+/* Set @mask in *@addr with release ordering (a publication of bits). */
+static __always_inline void set_bits_release(unsigned long mask, unsigned long *addr)
+{
+	__atomic_fetch_or(addr, mask, __ATOMIC_RELEASE);
+}
+
 /*
  * The non-atomic variants are for words the caller owns exclusively.  They
  * still use relaxed accesses so that a concurrent, legitimate test_bit()
