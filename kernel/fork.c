@@ -45,6 +45,8 @@ void mmput(struct mm_struct *mm)
 
 	if (!atomic_dec_and_test(&mm->mm_users))
 		return;
+	/* exit_mmap(): drivers mirroring this mm hear of it first. */
+	mmu_notifier_release(mm);
 	down_write(&mm->mmap_lock);
 	exit_mmap(mm);
 	up_write(&mm->mmap_lock);
@@ -53,6 +55,7 @@ void mmput(struct mm_struct *mm)
 	list_del(&mm->mmlist);
 	spin_unlock(&sys->task_lock);
 	kfree(mm->vmas);
+	mmu_notifier_subscriptions_destroy(mm);
 	destroy_rwsem(&mm->mmap_lock);
 	spin_lock_destroy(&mm->page_table_lock);
 	kfree(mm);

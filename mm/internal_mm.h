@@ -8,6 +8,7 @@
 #define _ZONEDEV_MM_INTERNAL_MM_H
 
 #include <zonedev/mm_task.h>
+#include <zonedev/mmu_notifier.h>
 #include "internal.h"
 
 /* An "address space" of a shared mapping: its pages by index, its VMAs. */

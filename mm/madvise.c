@@ -61,8 +61,14 @@ int zd_madvise(struct zd_task *task, unsigned long start, unsigned long len, int
 			err = -ENOMEM;
 		s = max(addr, vma->vm_start);
 		e = min(end, vma->vm_end);
-		if (advice == MADV_DONTNEED)
+		if (advice == MADV_DONTNEED) {
+			struct mmu_notifier_range range;
+
+			mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm, s, e);
+			mmu_notifier_invalidate_range_start(&range);
 			zap_page_range(&tlb, vma, s, e);
+			mmu_notifier_invalidate_range_end(&range);
+		}
 		else if (advice == MADV_HUGEPAGE)
 			vma->vm_flags = (vma->vm_flags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
 		else if (advice == MADV_NOHUGEPAGE)

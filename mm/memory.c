@@ -476,9 +476,17 @@ static int copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, 
 int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 {
 	struct mm_struct *dst_mm = dst->vm_mm, *src_mm = src->vm_mm;
+	bool cow = is_cow_mapping(src->vm_flags);
+	struct mmu_notifier_range range;
 	unsigned long addr, next;
 	int err = 0;
 
+	/* The parent's PTEs are write-protected: mirrors must hear of it. */
+	if (cow) {
+		mmu_notifier_range_init(&range, MMU_NOTIFY_PROTECTION_PAGE, 0, src_mm,
+					src->vm_start, src->vm_end);
+		mmu_notifier_invalidate_range_start(&range);
+	}
 	for (addr = src->vm_start; addr < src->vm_end && !err; addr = next) {
 		pte_t *src_pte = pte_offset_lockless(src_mm, addr), *dst_pte;
 		unsigned long a;
@@ -487,8 +495,10 @@ int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 		if (!src_pte)
 			continue;
 		dst_pte = pte_alloc(dst_mm, addr);
-		if (!dst_pte)
-			return -ENOMEM;
+		if (!dst_pte) {
+			err = -ENOMEM;
+			break;
+		}
 		spin_lock(&src_mm->page_table_lock);
 		if (dst_mm != src_mm)
 			spin_lock(&dst_mm->page_table_lock);
@@ -498,6 +508,8 @@ int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 			spin_unlock(&dst_mm->page_table_lock);
 		spin_unlock(&src_mm->page_table_lock);
 	}
+	if (cow)
+		mmu_notifier_invalidate_range_end(&range);
 	return err;
 }
 
@@ -512,8 +524,11 @@ void change_protection(struct vm_area_struct *vma, unsigned long start, unsigned
 		       pgprot_t newprot)
 {
 	struct mm_struct *mm = vma->vm_mm;
+	struct mmu_notifier_range range;
 	unsigned long addr, next;
 
+	mmu_notifier_range_init(&range, MMU_NOTIFY_PROTECTION_VMA, 0, mm, start, end);
+	mmu_notifier_invalidate_range_start(&range);
 	for (addr = start; addr < end; addr = next) {
 		pte_t *pte = pte_offset_lockless(mm, addr);
 		unsigned long a;
@@ -550,6 +565,7 @@ void change_protection(struct vm_area_struct *vma, unsigned long start, unsigned
 		}
 		spin_unlock(&mm->page_table_lock);
 	}
+	mmu_notifier_invalidate_range_end(&range);
 }
 
 /**
@@ -560,8 +576,12 @@ int move_page_tables(struct vm_area_struct *vma, unsigned long old_addr,
 		     struct vm_area_struct *new_vma, unsigned long new_addr, unsigned long len)
 {
 	struct mm_struct *mm = vma->vm_mm;
+	struct mmu_notifier_range range;
 	unsigned long off;
+	int err = 0;
 
+	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, mm, old_addr, old_addr + len);
+	mmu_notifier_invalidate_range_start(&range);
 	for (off = 0; off < len; off += PAGE_SIZE) {
 		pte_t *src = pte_offset_lockless(mm, old_addr + off), *dst;
 		pte_t pte;
@@ -569,16 +589,19 @@ int move_page_tables(struct vm_area_struct *vma, unsigned long old_addr,
 		if (!src || pte_none(ptep_get(src)))
 			continue;
 		dst = pte_alloc(mm, new_addr + off);
-		if (!dst)
-			return -ENOMEM;
+		if (!dst) {
+			err = -ENOMEM;
+			break;
+		}
 		spin_lock(&mm->page_table_lock);
 		pte = ptep_get_and_clear(src);
 		set_pte(dst, pte);
 		spin_unlock(&mm->page_table_lock);
 	}
+	mmu_notifier_invalidate_range_end(&range);
 	/* Readers still walking the old slots see them empty and refault. */
 	(void)new_vma;
-	return 0;
+	return err;
 }
 
 /* ------------------------------------------------------------------ */
@@ -641,6 +664,7 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mm_struct *mm = vma->vm_mm;
+	struct mmu_notifier_range range;
 	struct mmu_gather tlb;
 	struct folio *new;
 	pte_t cur;
@@ -653,6 +677,9 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old)
 	if (old)
 		memcpy(folio_address(new), page_address(old), PAGE_SIZE);
 
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm, vmf->address,
+				vmf->address + PAGE_SIZE);
+	mmu_notifier_invalidate_range_start(&range);
 	tlb_gather_mmu(&tlb, mm);
 	spin_lock(&mm->page_table_lock);
 	cur = ptep_get(vmf->pte);
@@ -675,6 +702,7 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old)
 		set_pte(vmf->pte, pte_mkyoung(pfn_pte(folio_pfn(new), vma->vm_page_prot)));
 	spin_unlock(&mm->page_table_lock);
 out:
+	mmu_notifier_invalidate_range_end(&range);
 	tlb_finish_mmu(&tlb);
 	if (old)
 		put_page(old);		/* the reference this fault took */

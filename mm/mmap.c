@@ -4,6 +4,7 @@
  * binary search (the kernel's maple tree, in miniature), changed only under
  * mmap_lock held for write.
  */
+#include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "internal_mm.h"
@@ -211,6 +212,7 @@ static unsigned long prev_end(struct mm_struct *mm, unsigned long addr)
 int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 {
 	unsigned long end = start + len, floor, ceiling;
+	struct mmu_notifier_range range;
 	struct vm_area_struct *vma, *next;
 	struct mmu_gather tlb;
 
@@ -229,12 +231,15 @@ int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 		return -ENOMEM;
 
 	tlb_gather_mmu(&tlb, mm);
+	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, mm, start, end);
+	mmu_notifier_invalidate_range_start(&range);
 	for (vma = find_vma(mm, start); vma && vma->vm_start < end; vma = next) {
 		zap_page_range(&tlb, vma, vma->vm_start, vma->vm_end);
 		vma_unlink(mm, vma);
 		next = find_vma(mm, vma->vm_end);
 		remove_vma(vma);
 	}
+	mmu_notifier_invalidate_range_end(&range);
 	floor = prev_end(mm, start);
 	next = find_vma(mm, end);
 	ceiling = next ? next->vm_start : USER_PGTABLES_CEILING;
@@ -246,9 +251,12 @@ int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 /** exit_mmap() - the last user of @mm went: unmap everything, free the tables */
 void exit_mmap(struct mm_struct *mm)
 {
+	struct mmu_notifier_range range;
 	struct mmu_gather tlb;
 
 	tlb_gather_mmu(&tlb, mm);
+	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, mm, 0, ULONG_MAX);
+	mmu_notifier_invalidate_range_start(&range);
 	while (mm->map_count) {
 		struct vm_area_struct *vma = mm->vmas[mm->map_count - 1];
 
@@ -256,6 +264,7 @@ void exit_mmap(struct mm_struct *mm)
 		vma_unlink(mm, vma);
 		remove_vma(vma);
 	}
+	mmu_notifier_invalidate_range_end(&range);
 	free_pgtables(&tlb, mm, 0, USER_PGTABLES_CEILING);
 	tlb_finish_mmu(&tlb);
 }
