@@ -139,8 +139,8 @@ static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp)
 	unsigned long i;
 
 	for (i = 0; i < (1UL << order); i++) {
-		page[i].lru.next = NULL;
-		page[i].lru.prev = NULL;
+		WRITE_ONCE(page[i].lru.next, NULL);	/* compound_info: see list.h */
+		WRITE_ONCE(page[i].lru.prev, NULL);
 	}
 	set_page_count(page, 1);
 	if (gfp & __GFP_ZERO)
@@ -234,7 +234,7 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 			return false;
 		}
 		__clear_bit(PG_head, &page->flags);
-		folio->_flags_1 &= ~0xffUL;
+		WRITE_ONCE(folio->_flags_1, READ_ONCE(folio->_flags_1) & ~0xffUL);
 		atomic_set(&folio->_large_mapcount, -1);
 		folio->_folio_nr_pages = 0;
 		for (i = 1; i < nr; i++) {
@@ -247,7 +247,7 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 	}
 	/* An anonymous folio's anon_vma pointer is just cleared, as the kernel does. */
 	if ((unsigned long)page->mapping & PAGE_MAPPING_ANON)
-		page->mapping = NULL;
+		WRITE_ONCE(page->mapping, NULL);
 	for (i = 0; i < nr; i++) {
 		why = page_bad_reason(&page[i]);
 		if (why) {
@@ -257,7 +257,11 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 	}
 	if (bad)
 		return false;
-	page->flags &= ~(PAGEFLAGS_MASK & ~BIT(PG_reserved));
+	/*
+	 * gup-fast may be looking at this struct page speculatively (it will
+	 * fail to take a reference at 0): single-copy atomic updates only.
+	 */
+	WRITE_ONCE(page->flags, READ_ONCE(page->flags) & ~(PAGEFLAGS_MASK & ~BIT(PG_reserved)));
 	page->private = 0;
 	return true;
 }

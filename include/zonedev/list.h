@@ -4,6 +4,7 @@
 #define _ZONEDEV_LIST_H
 
 #include <zonedev/compiler.h>
+#include <zonedev/sync.h>
 
 struct list_head {
 	struct list_head *next, *prev;
@@ -12,19 +13,23 @@ struct list_head {
 #define LIST_HEAD_INIT(name)	{ &(name), &(name) }
 #define LIST_HEAD(name)		struct list_head name = LIST_HEAD_INIT(name)
 
+/*
+ * Single-copy atomic link updates, as the kernel's: a struct page's lru
+ * word doubles as compound_info, which gup-fast reads speculatively.
+ */
 static inline void INIT_LIST_HEAD(struct list_head *list)
 {
-	list->next = list;
-	list->prev = list;
+	WRITE_ONCE(list->next, list);
+	WRITE_ONCE(list->prev, list);
 }
 
 static inline void __list_add(struct list_head *new, struct list_head *prev,
 			      struct list_head *next)
 {
-	next->prev = new;
-	new->next = next;
-	new->prev = prev;
-	prev->next = new;
+	WRITE_ONCE(next->prev, new);
+	WRITE_ONCE(new->next, next);
+	WRITE_ONCE(new->prev, prev);
+	WRITE_ONCE(prev->next, new);
 }
 
 static inline void list_add(struct list_head *new, struct list_head *head)
@@ -37,24 +42,28 @@ static inline void list_add_tail(struct list_head *new, struct list_head *head)
 	__list_add(new, head->prev, head);
 }
 
+static inline void __list_del(struct list_head *entry)
+{
+	WRITE_ONCE(entry->next->prev, entry->prev);
+	WRITE_ONCE(entry->prev->next, entry->next);
+}
+
 static inline void list_del_init(struct list_head *entry)
 {
-	entry->next->prev = entry->prev;
-	entry->prev->next = entry->next;
+	__list_del(entry);
 	INIT_LIST_HEAD(entry);
 }
 
 static inline void list_del(struct list_head *entry)
 {
-	entry->next->prev = entry->prev;
-	entry->prev->next = entry->next;
-	entry->next = NULL;
-	entry->prev = NULL;
+	__list_del(entry);
+	WRITE_ONCE(entry->next, NULL);
+	WRITE_ONCE(entry->prev, NULL);
 }
 
 static inline bool list_empty(const struct list_head *head)
 {
-	return head->next == head;
+	return READ_ONCE(head->next) == head;
 }
 
 #define list_entry(ptr, type, member)	container_of(ptr, type, member)
