@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "zd_test.h"
+#include <zonedev/mm_task.h>
 
 const struct zd_test_param zd_param_zero = { ZD_REFCOUNT_ZERO, 32UL << 20 };
 const struct zd_test_param zd_param_elevated = { ZD_REFCOUNT_ELEVATED, 32UL << 20 };
@@ -130,7 +131,8 @@ static void test_dev_page_free(struct page *page)
 /* The test device keeps no CPU copy: a CPU fault would get SIGBUS. */
 static unsigned int test_dev_migrate_to_ram(struct vm_fault *vmf)
 {
-	(void)vmf;
+	if (vmf && vmf->page)
+		atomic_long_inc(&page_dev(vmf->page)->migrate_calls);
 	return VM_FAULT_SIGBUS;
 }
 

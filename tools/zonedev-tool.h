@@ -27,6 +27,7 @@ int bench_refcount(const struct tool_opts *opts);
 int bench_memremap(const struct tool_opts *opts);
 int bench_fault(const struct tool_opts *opts);
 int bench_gup(const struct tool_opts *opts);
+int bench_hmm(const struct tool_opts *opts);
 
 /* Helpers shared by the benchmarks (bench/bench.c). */
 double bench_median(double *v, int n);

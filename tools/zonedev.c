@@ -14,6 +14,7 @@ static const struct bench benches[] = {
 	{ "memremap", "memremap_pages() of 128 GiB at vmemmap_shift 0, 9, 18: time and resident memmap", bench_memremap },
 	{ "fault", "first-touch write faults over 1 GiB / the host kernel's", bench_fault },
 	{ "gup", "pin_user_pages_fast + unpin of 1 GiB / the host's io_uring buffer pin", bench_gup },
+	{ "hmm", "hmm_range_fault over present pages, ns per page", bench_hmm },
 };
 
 static void usage(FILE *out)
