@@ -269,6 +269,15 @@ pte_t *pte_offset_lockless(struct mm_struct *mm, unsigned long addr)
 /* Zap, copy, protect, move                                            */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Visit [start, end) a PTE table at a time: @pte points at @addr's slot,
+ * @next is where the chunk ends; chunks without a table are skipped.
+ */
+#define for_each_pte_table(mm, addr, next, start, end, pte)			\
+	for ((addr) = (start); (addr) < (end); (addr) = (next))			\
+		if (((next) = min(((addr) & PMD_MASK) + PMD_SIZE, (end))),	\
+		    !((pte) = pte_offset_lockless((mm), (addr)))) {} else
+
 /* Unmap one PTE's worth; the caller holds page_table_lock. */
 static void zap_one_pte(struct mmu_gather *tlb, struct vm_area_struct *vma, pte_t *ptep)
 {
@@ -307,15 +316,10 @@ void zap_page_range(struct mmu_gather *tlb, struct vm_area_struct *vma, unsigned
 		    unsigned long end)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	unsigned long addr, next;
+	unsigned long addr, next, a;
+	pte_t *pte;
 
-	for (addr = start; addr < end; addr = next) {
-		pte_t *pte = pte_offset_lockless(mm, addr);
-		unsigned long a;
-
-		next = min((addr & PMD_MASK) + PMD_SIZE, end);
-		if (!pte)
-			continue;
+	for_each_pte_table(mm, addr, next, start, end, pte) {
 		spin_lock(&mm->page_table_lock);
 		for (a = addr; a < next; a += PAGE_SIZE, pte++)
 			zap_one_pte(tlb, vma, pte);
@@ -525,17 +529,12 @@ void change_protection(struct vm_area_struct *vma, unsigned long start, unsigned
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct mmu_notifier_range range;
-	unsigned long addr, next;
+	unsigned long addr, next, a;
+	pte_t *pte;
 
 	mmu_notifier_range_init(&range, MMU_NOTIFY_PROTECTION_VMA, 0, mm, start, end);
 	mmu_notifier_invalidate_range_start(&range);
-	for (addr = start; addr < end; addr = next) {
-		pte_t *pte = pte_offset_lockless(mm, addr);
-		unsigned long a;
-
-		next = min((addr & PMD_MASK) + PMD_SIZE, end);
-		if (!pte)
-			continue;
+	for_each_pte_table(mm, addr, next, start, end, pte) {
 		spin_lock(&mm->page_table_lock);
 		for (a = addr; a < next; a += PAGE_SIZE, pte++) {
 			pte_t old = ptep_get(pte);
