@@ -171,7 +171,7 @@ static unsigned long migrate_collect_one(struct migrate_vma *migrate, unsigned l
 	if (mpfn & MIGRATE_PFN_WRITE)
 		entry = make_writable_migration_entry(page_to_pfn(page));
 	else if (anon_exclusive)
-		entry = swp_entry(SWP_MIGRATION_READ_EXCLUSIVE, page_to_pfn(page));
+		entry = make_readable_exclusive_migration_entry(page_to_pfn(page));
 	else
 		entry = make_readable_migration_entry(page_to_pfn(page));
 	set_pte(ptep, swp_entry_to_pte(entry));

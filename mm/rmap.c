@@ -204,15 +204,19 @@ void folio_add_file_rmap_pte(struct folio *folio, struct page *page,
 	atomic_inc(&page->_mapcount);
 }
 
-/** folio_remove_rmap_pte() - one PTE fewer maps @page */
+/**
+ * folio_remove_rmap_pte() - one PTE fewer maps @page
+ *
+ * PG_anon_exclusive survives the last unmap, as in the kernel: a page
+ * unmapped for migration carries its exclusivity in the entry's type, and
+ * the flag goes when the page is freed.
+ */
 void folio_remove_rmap_pte(struct folio *folio, struct page *page,
 			   struct vm_area_struct *vma)
 {
+	(void)folio;
 	(void)vma;
-	if (atomic_add_negative(-1, &page->_mapcount) && folio_test_anon(folio)) {
-		/* Unmapped everywhere: nobody owns it exclusively any more. */
-		clear_bit(PG_anon_exclusive, &page->flags);
-	}
+	atomic_dec(&page->_mapcount);
 	VM_BUG_ON_PAGE(atomic_read(&page->_mapcount) < -1, page);
 }
 
