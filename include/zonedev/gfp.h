@@ -32,7 +32,6 @@ typedef unsigned int gfp_t;
 struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order);
 struct folio *__folio_alloc_node(gfp_t gfp, unsigned int order, int nid);
 void __free_pages(struct page *page, unsigned int order);
-void free_pages_exact_page(struct page *page);
 
 static inline struct page *alloc_page_node(int nid, gfp_t gfp)
 {
