@@ -124,6 +124,9 @@ struct rmap_walk_control {
 };
 
 void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc);
+void rmap_walk_locked(struct folio *folio, struct rmap_walk_control *rwc);
+struct anon_vma *folio_get_anon_vma(struct folio *folio);
+void put_anon_vma(struct anon_vma *anon_vma);
 
 /* file mappings (mm/shmem.c) */
 struct zd_file *shmem_file_setup(struct zd_system *sys, unsigned long size);

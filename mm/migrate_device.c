@@ -17,8 +17,10 @@
  * (success) or of the source again (failure), then unlocks and drops the
  * references; the last put of a migrated source frees it.
  *
- * Not modelled: try_to_migrate() (a page still mapped elsewhere, e.g. after
- * fork, is not migrated), page-cache migration (only anonymous sources move),
+ * migrate_device_range()/_pfns() evict device pages by pfn: try_to_migrate()
+ * unmaps them from every mm through the rmap and finalize restores through
+ * it too.  Not modelled: try_to_migrate() for migrate_vma_setup() (a page
+ * still mapped elsewhere, e.g. after fork, is not migrated), page-cache migration (only anonymous sources move),
  * THP, and the young/dirty bits of migration entries (the model's swap PTEs
  * do not carry them: restored PTEs come back old and clean, with PG_dirty on
  * the folio keeping the data safe).
@@ -41,10 +43,10 @@ static bool is_zero_pfn_mm(struct mm_struct *mm, unsigned long pfn)
 	return pfn == page_to_pfn(NODE_DATA(mm->nid)->zero_page);
 }
 
-static void migrate_unlock_src(struct migrate_vma *migrate, struct folio *folio)
+static void migrate_unlock_src(struct page *fault_page, struct folio *folio)
 {
 	/* The fault path locked the fault page and unlocks it itself. */
-	if (&folio->page != migrate->fault_page)
+	if (&folio->page != fault_page)
 		folio_unlock(folio);
 }
 
@@ -53,11 +55,11 @@ static void migrate_unlock_src(struct migrate_vma *migrate, struct folio *folio)
  * our collect reference, the fault path's on the fault page, and the idle
  * reference a devmap-managed page keeps under the elevated scheme.
  */
-static int migrate_expected_refs(struct migrate_vma *migrate, struct folio *folio)
+static int migrate_expected_refs(struct page *fault_page, struct folio *folio)
 {
 	int refs = 1;
 
-	if (&folio->page == migrate->fault_page)
+	if (&folio->page == fault_page)
 		refs++;
 	if (folio_is_zone_device(folio) && pgmap_devmap_managed(folio->pgmap))
 		refs++;
@@ -158,7 +160,7 @@ static unsigned long migrate_collect_one(struct migrate_vma *migrate, unsigned l
 		smp_mb();
 		if (folio_maybe_dma_pinned(folio)) {
 			set_pte(ptep, pte);
-			migrate_unlock_src(migrate, folio);
+			migrate_unlock_src(migrate->fault_page, folio);
 			goto skip_put;
 		}
 		clear_bit(PG_anon_exclusive, &page->flags);
@@ -225,10 +227,9 @@ static void migrate_vma_collect(struct migrate_vma *migrate)
  * is @src itself when the migration is undone).  Nothing happens if the
  * entry went meanwhile (MADV_DONTNEED zaps it under the read lock).
  */
-static void migrate_remove_pte(struct migrate_vma *migrate, unsigned long addr,
+static void migrate_remove_pte(struct vm_area_struct *vma, unsigned long addr,
 			       struct folio *src, struct folio *new)
 {
-	struct vm_area_struct *vma = migrate->vma;
 	struct mm_struct *mm = vma->vm_mm;
 	bool writable, exclusive;
 	swp_entry_t entry;
@@ -291,11 +292,11 @@ static unsigned long migrate_vma_unmap(struct migrate_vma *migrate)
 		folio = page_folio(page);
 		/* No try_to_migrate(): other mappings keep the page here. */
 		if (page_mapcount(page) ||
-		    folio_ref_count(folio) - migrate_expected_refs(migrate, folio) >
+		    folio_ref_count(folio) - migrate_expected_refs(migrate->fault_page, folio) >
 		    page_mapcount(page)) {
-			migrate_remove_pte(migrate, migrate_addr(migrate, i), folio, folio);
+			migrate_remove_pte(migrate->vma, migrate_addr(migrate, i), folio, folio);
 			migrate->src[i] = 0;
-			migrate_unlock_src(migrate, folio);
+			migrate_unlock_src(migrate->fault_page, folio);
 			folio_put(folio);
 			continue;
 		}
@@ -408,11 +409,11 @@ abort:
 }
 
 /* folio_migrate_mapping() and folio_migrate_flags() for an unmapped anonymous folio. */
-static int migrate_folio_move(struct migrate_vma *migrate, struct folio *dst,
+static int migrate_folio_move(struct page *fault_page, struct folio *dst,
 			      struct folio *src)
 {
 	/* A reference taken after unmap (a late pin) means the copy may be stale. */
-	if (folio_ref_count(src) != migrate_expected_refs(migrate, src))
+	if (folio_ref_count(src) != migrate_expected_refs(fault_page, src))
 		return -EAGAIN;
 	dst->index = src->index;
 	WRITE_ONCE(dst->mapping, READ_ONCE(src->mapping));
@@ -423,6 +424,61 @@ static int migrate_folio_move(struct migrate_vma *migrate, struct folio *dst,
 	if (test_and_clear_bit(PG_dirty, &src->flags))
 		set_bit(PG_dirty, &dst->flags);
 	return 0;
+}
+
+/*
+ * The body of migrate_vma_pages() and migrate_device_pages(); @migrate is
+ * NULL for the latter, which has no holes to populate and no fault page.
+ */
+static void __migrate_device_pages(unsigned long *src_pfns, unsigned long *dst_pfns,
+				   unsigned long npages, struct migrate_vma *migrate)
+{
+	struct page *fault_page = migrate ? migrate->fault_page : NULL;
+	struct mmu_notifier_range range;
+	bool notified = false;
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		struct page *newpage = migrate_pfn_to_page(dst_pfns[i]);
+		struct page *page = migrate_pfn_to_page(src_pfns[i]);
+
+		if (!newpage) {
+			src_pfns[i] &= ~MIGRATE_PFN_MIGRATE;
+			continue;
+		}
+		if (!(src_pfns[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		if (!page) {
+			unsigned long addr;
+
+			/* Only a VMA has holes; the physical variants never select one. */
+			if (!migrate) {
+				src_pfns[i] &= ~MIGRATE_PFN_MIGRATE;
+				continue;
+			}
+			addr = migrate_addr(migrate, i);
+			/* New mappings appear: mirrors must not keep the zero page. */
+			if (!notified) {
+				notified = true;
+				mmu_notifier_range_init_owner(&range, MMU_NOTIFY_MIGRATE, 0,
+							      migrate->vma->vm_mm, addr,
+							      migrate->end, migrate->pgmap_owner);
+				mmu_notifier_invalidate_range_start(&range);
+			}
+			migrate_vma_insert_page(migrate, addr, newpage, &src_pfns[i]);
+			continue;
+		}
+		/* Page-cache and swap-cache migration are not modelled. */
+		if (!folio_test_anon(page_folio(page)) ||
+		    (folio_is_zone_device(page_folio(newpage)) &&
+		     !is_device_private_page(newpage) && !is_device_coherent_page(newpage)) ||
+		    migrate_folio_move(fault_page, page_folio(newpage), page_folio(page))) {
+			src_pfns[i] &= ~MIGRATE_PFN_MIGRATE;
+			continue;
+		}
+	}
+	if (notified)
+		mmu_notifier_invalidate_range_end(&range);
 }
 
 /**
@@ -437,44 +493,89 @@ static int migrate_folio_move(struct migrate_vma *migrate, struct folio *dst,
  */
 void migrate_vma_pages(struct migrate_vma *migrate)
 {
-	struct mmu_notifier_range range;
-	bool notified = false;
+	__migrate_device_pages(migrate->src, migrate->dst, migrate->npages, migrate);
+}
+
+/* The anon_vma reference migrate_device_unmap() took for @folio's walks. */
+static void migrate_put_anon_vma(struct folio *folio)
+{
+	unsigned long mapping = (unsigned long)READ_ONCE(folio->mapping);
+
+	if (mapping & PAGE_MAPPING_ANON)
+		put_anon_vma((struct anon_vma *)(mapping & ~PAGE_MAPPING_ANON));
+}
+
+static bool remove_migration_pte(struct folio *folio, struct vm_area_struct *vma,
+				 unsigned long addr, void *arg)
+{
+	migrate_remove_pte(vma, addr, folio, arg);
+	return true;
+}
+
+/*
+ * Turn every migration entry for the locked @src, in whatever mm, into a
+ * mapping of @dst (@src itself to undo).  The walk finds them through
+ * @src's rmap: the index and anon_vma stay with @src until it is freed.
+ */
+static void remove_migration_ptes(struct folio *src, struct folio *dst)
+{
+	struct rmap_walk_control rwc = {
+		.rmap_one = remove_migration_pte,
+		.arg = dst,
+	};
+
+	rmap_walk_locked(src, &rwc);
+}
+
+/*
+ * The body of migrate_vma_finalize() and migrate_device_finalize().  A VMA
+ * migration knows the one address of each entry; the physical variants
+ * find every entry through the rmap and drop the anon_vma reference that
+ * kept the walk possible.
+ */
+static void __migrate_device_finalize(unsigned long *src_pfns, unsigned long *dst_pfns,
+				      unsigned long npages, struct migrate_vma *migrate)
+{
+	struct page *fault_page = migrate ? migrate->fault_page : NULL;
 	unsigned long i;
 
-	for (i = 0; i < migrate->npages; i++) {
-		struct page *newpage = migrate_pfn_to_page(migrate->dst[i]);
-		struct page *page = migrate_pfn_to_page(migrate->src[i]);
-		unsigned long addr = migrate_addr(migrate, i);
+	for (i = 0; i < npages; i++) {
+		struct page *newpage = migrate_pfn_to_page(dst_pfns[i]);
+		struct page *page = migrate_pfn_to_page(src_pfns[i]);
+		struct folio *src, *dst;
 
-		if (!newpage) {
-			migrate->src[i] &= ~MIGRATE_PFN_MIGRATE;
-			continue;
-		}
-		if (!(migrate->src[i] & MIGRATE_PFN_MIGRATE))
-			continue;
 		if (!page) {
-			/* New mappings appear: mirrors must not keep the zero page. */
-			if (!notified) {
-				notified = true;
-				mmu_notifier_range_init_owner(&range, MMU_NOTIFY_MIGRATE, 0,
-							      migrate->vma->vm_mm, addr,
-							      migrate->end, migrate->pgmap_owner);
-				mmu_notifier_invalidate_range_start(&range);
+			/* A populated hole holds its own reference now. */
+			if (newpage) {
+				unlock_page(newpage);
+				put_page(newpage);
 			}
-			migrate_vma_insert_page(migrate, addr, newpage, &migrate->src[i]);
 			continue;
 		}
-		/* Page-cache and swap-cache migration are not modelled. */
-		if (!folio_test_anon(page_folio(page)) ||
-		    (folio_is_zone_device(page_folio(newpage)) &&
-		     !is_device_private_page(newpage) && !is_device_coherent_page(newpage)) ||
-		    migrate_folio_move(migrate, page_folio(newpage), page_folio(page))) {
-			migrate->src[i] &= ~MIGRATE_PFN_MIGRATE;
-			continue;
+		src = page_folio(page);
+		if (!(src_pfns[i] & MIGRATE_PFN_MIGRATE) || !newpage) {
+			if (newpage) {
+				/* Never mapped: the driver's reference was its last. */
+				unlock_page(newpage);
+				put_page(newpage);
+			}
+			dst = src;
+		} else {
+			dst = page_folio(newpage);
+		}
+		if (migrate) {
+			migrate_remove_pte(migrate->vma, migrate_addr(migrate, i), src, dst);
+		} else {
+			remove_migration_ptes(src, dst);
+			migrate_put_anon_vma(src);
+		}
+		migrate_unlock_src(fault_page, src);
+		folio_put(src);
+		if (dst != src) {
+			folio_unlock(dst);
+			folio_put(dst);
 		}
 	}
-	if (notified)
-		mmu_notifier_invalidate_range_end(&range);
 }
 
 /**
@@ -490,38 +591,254 @@ void migrate_vma_pages(struct migrate_vma *migrate)
  */
 void migrate_vma_finalize(struct migrate_vma *migrate)
 {
+	__migrate_device_finalize(migrate->src, migrate->dst, migrate->npages, migrate);
+}
+
+/*
+ * try_to_migrate() for one mapping of @folio: its PTE or device-private
+ * entry becomes a migration entry of the same writability (exclusive if
+ * the page was anon-exclusive), and the mapping's rmap and reference go.
+ *
+ * Lock order: the caller holds the folio lock and the anon_vma lock, both
+ * below mmap_lock, so mmap_lock (which the notifier needs around its
+ * start/end) can only be tried.  A busy mm stops the walk; the page stays
+ * mapped there and the caller gives up on it.
+ */
+static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
+			       unsigned long addr, void *arg)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *page = &folio->page;
+	struct mmu_notifier_range range;
+	bool writable, anon_exclusive, ret = true, flush = false;
+	swp_entry_t entry;
+	pte_t *ptep, pte;
+
+	(void)arg;
+	if (!down_read_trylock(&mm->mmap_lock))
+		return false;
+	/* The owner lets the driver that asked for the eviction skip its own pages. */
+	mmu_notifier_range_init_owner(&range, MMU_NOTIFY_MIGRATE, 0, mm, addr, addr + PAGE_SIZE,
+				      folio_is_zone_device(folio) ? page_pgmap(page)->owner : NULL);
+	mmu_notifier_invalidate_range_start(&range);
+	ptep = pte_offset_lockless(mm, addr);
+	if (!ptep)
+		goto out;
+	spin_lock(&mm->page_table_lock);
+	pte = ptep_get(ptep);
+	if (pte_present(pte)) {
+		if (pte_special(pte) || pte_pfn(pte) != folio_pfn(folio))
+			goto unlock;
+		writable = pte_write(pte);
+	} else if (is_swap_pte(pte)) {
+		entry = pte_to_swp_entry(pte);
+		if (!is_device_private_entry(entry) || swp_offset_pfn(entry) != folio_pfn(folio))
+			goto unlock;
+		writable = is_writable_device_private_entry(entry);
+	} else {
+		goto unlock;
+	}
+
+	anon_exclusive = folio_test_anon(folio) && test_bit(PG_anon_exclusive, &page->flags);
+	pte = ptep_get_and_clear(ptep);
+	if (pte_present(pte)) {
+		flush = true;
+		/* As in collect: a pinned exclusive page keeps its mapping. */
+		smp_mb();
+		if (anon_exclusive && folio_maybe_dma_pinned(folio)) {
+			set_pte(ptep, pte);
+			flush = false;
+			ret = false;
+			goto unlock;
+		}
+		if (pte_dirty(pte))
+			set_bit(PG_dirty, &folio->flags);
+	}
+	/* A device-private page has no CPU mapping to pin through. */
+	if (anon_exclusive)
+		clear_bit(PG_anon_exclusive, &page->flags);
+	if (writable)
+		entry = make_writable_migration_entry(folio_pfn(folio));
+	else if (anon_exclusive)
+		entry = make_readable_exclusive_migration_entry(folio_pfn(folio));
+	else
+		entry = make_readable_migration_entry(folio_pfn(folio));
+	set_pte(ptep, swp_entry_to_pte(entry));
+	folio_remove_rmap_pte(folio, page, vma);
+	folio_put(folio);
+unlock:
+	spin_unlock(&mm->page_table_lock);
+	/* The TLB flush, as in migrate_vma_collect(). */
+	if (flush)
+		synchronize_rcu();
+out:
+	mmu_notifier_invalidate_range_end(&range);
+	up_read(&mm->mmap_lock);
+	return ret;
+}
+
+static void try_to_migrate(struct folio *folio)
+{
+	struct rmap_walk_control rwc = {
+		.rmap_one = try_to_migrate_one,
+	};
+
+	rmap_walk_locked(folio, &rwc);
+}
+
+/*
+ * Unmap the locked, referenced pages collected by migrate_device_range()
+ * or migrate_device_pfns() from every mm, and give up on those that stay
+ * mapped or are pinned.  An anonymous page keeps an anon_vma reference
+ * until finalize, so that the rmap can still be walked once only
+ * migration entries map it; a page already unmapped everywhere has no
+ * mapping to move and is not migrated.  Returns the entries still
+ * migrating.
+ */
+static unsigned long migrate_device_unmap(unsigned long *src_pfns, unsigned long npages)
+{
+	unsigned long i, cpages = 0;
+
+	for (i = 0; i < npages; i++) {
+		struct page *page = migrate_pfn_to_page(src_pfns[i]);
+		struct anon_vma *anon_vma = NULL;
+		struct folio *folio;
+
+		if (!page)
+			continue;
+		folio = page_folio(page);
+		if (folio_test_anon(folio)) {
+			anon_vma = folio_get_anon_vma(folio);
+			if (!anon_vma)
+				goto restore;
+		}
+		if (page_mapcount(page))
+			try_to_migrate(folio);
+		if (page_mapcount(page) ||
+		    folio_ref_count(folio) - migrate_expected_refs(NULL, folio) >
+		    page_mapcount(page))
+			goto restore;
+		cpages++;
+		continue;
+restore:
+		/* Without the anon_vma reference the walk is unsafe, and pointless. */
+		if (anon_vma)
+			remove_migration_ptes(folio, folio);
+		if (anon_vma)
+			put_anon_vma(anon_vma);
+		src_pfns[i] = 0;
+		folio_unlock(folio);
+		folio_put(folio);
+	}
+	return cpages;
+}
+
+/*
+ * A reference on an allocated device page, none on a free one: free is a
+ * zero refcount, or under the elevated scheme the idle reference alone
+ * (which an allocation must find unshared, so we never raise it).
+ */
+static bool migrate_device_get(struct folio *folio)
+{
+	int old = folio_ref_count(folio);
+	int idle = pgmap_devmap_managed(folio->pgmap) ? 1 : 0;
+
+	do {
+		if (old <= idle)
+			return false;
+	} while (!atomic_try_cmpxchg(&folio->page._refcount, &old, old + 1));
+	return true;
+}
+
+/* Collect one device page for eviction: referenced and locked, or 0. */
+static unsigned long migrate_device_pfn_lock(unsigned long pfn)
+{
+	struct folio *folio;
+	struct page *page;
+
+	if (!pfn_valid(pfn))
+		return 0;
+	page = pfn_to_page(pfn);
+	/* Only order-0 device-private pages are modelled here. */
+	if (!is_device_private_page(page) || PageCompound(page))
+		return 0;
+	folio = page_folio(page);
+	if (!migrate_device_get(folio))
+		return 0;
+	/*
+	 * A sleeping lock, unlike collect's trylock: the driver wants the
+	 * range emptied and holds no page locks a migration could wait on.
+	 */
+	folio_lock(folio);
+	return migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE;
+}
+
+/**
+ * migrate_device_range() - collect and unmap the device pages of a pfn range
+ * @src_pfns: out: an mpfn per page, as migrate_vma_setup() fills @src
+ * @start: first pfn
+ * @npages: pages in the range
+ *
+ * For evicting device memory that no VMA describes (a driver unbinding,
+ * say).  Each allocated device-private page is referenced, locked and
+ * replaced in every mm that maps it by migration entries; free pages get
+ * 0.  The driver then allocates RAM destinations, copies, and calls
+ * migrate_device_pages() and migrate_device_finalize().  No mmap_lock is
+ * needed: the rmap finds the mappings.
+ *
+ * Return: 0.
+ */
+int migrate_device_range(unsigned long *src_pfns, unsigned long start, unsigned long npages)
+{
 	unsigned long i;
 
-	for (i = 0; i < migrate->npages; i++) {
-		struct page *newpage = migrate_pfn_to_page(migrate->dst[i]);
-		struct page *page = migrate_pfn_to_page(migrate->src[i]);
-		struct folio *src, *dst;
+	for (i = 0; i < npages; i++)
+		src_pfns[i] = migrate_device_pfn_lock(start + i);
+	migrate_device_unmap(src_pfns, npages);
+	return 0;
+}
 
-		if (!page) {
-			/* A populated hole holds its own reference now. */
-			if (newpage) {
-				unlock_page(newpage);
-				put_page(newpage);
-			}
-			continue;
-		}
-		src = page_folio(page);
-		if (!(migrate->src[i] & MIGRATE_PFN_MIGRATE) || !newpage) {
-			if (newpage) {
-				/* Never mapped: the driver's reference was its last. */
-				unlock_page(newpage);
-				put_page(newpage);
-			}
-			dst = src;
-		} else {
-			dst = page_folio(newpage);
-		}
-		migrate_remove_pte(migrate, migrate_addr(migrate, i), src, dst);
-		migrate_unlock_src(migrate, src);
-		folio_put(src);
-		if (dst != src) {
-			folio_unlock(dst);
-			folio_put(dst);
-		}
-	}
+/**
+ * migrate_device_pfns() - migrate_device_range() for an arbitrary set of pfns
+ * @src_pfns: in: the pfns; out: an mpfn per page, as migrate_device_range()
+ * @npages: entries in @src_pfns
+ *
+ * Return: 0.
+ */
+int migrate_device_pfns(unsigned long *src_pfns, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		src_pfns[i] = migrate_device_pfn_lock(src_pfns[i]);
+	migrate_device_unmap(src_pfns, npages);
+	return 0;
+}
+
+/**
+ * migrate_device_pages() - migrate_vma_pages() for migrate_device_range()
+ * @src_pfns: as migrate_device_range() or migrate_device_pfns() left it
+ * @dst_pfns: the driver's locked destinations, 0 for none
+ * @npages: entries
+ */
+void migrate_device_pages(unsigned long *src_pfns, unsigned long *dst_pfns,
+			  unsigned long npages)
+{
+	__migrate_device_pages(src_pfns, dst_pfns, npages, NULL);
+}
+
+/**
+ * migrate_device_finalize() - migrate_vma_finalize() for migrate_device_range()
+ * @src_pfns: as migrate_device_pages() left it
+ * @dst_pfns: as given to migrate_device_pages()
+ * @npages: entries
+ *
+ * Every mm's migration entries for a page become mappings of its
+ * destination, or of the page again where the migration failed.  The
+ * driver's data copy must be complete before this.
+ */
+void migrate_device_finalize(unsigned long *src_pfns, unsigned long *dst_pfns,
+			     unsigned long npages)
+{
+	__migrate_device_finalize(src_pfns, dst_pfns, npages, NULL);
 }

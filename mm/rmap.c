@@ -28,8 +28,6 @@ static struct anon_vma *anon_vma_alloc(void)
 	return anon_vma;
 }
 
-static void put_anon_vma(struct anon_vma *anon_vma);
-
 static void anon_vma_free_rcu(struct rcu_head *rcu)
 {
 	struct anon_vma *anon_vma = container_of(rcu, struct anon_vma, rcu);
@@ -43,7 +41,7 @@ static void anon_vma_free_rcu(struct rcu_head *rcu)
 }
 
 /* Readers find anon_vmas under RCU (rmap_walk), so they go after a grace period. */
-static void put_anon_vma(struct anon_vma *anon_vma)
+void put_anon_vma(struct anon_vma *anon_vma)
 {
 	if (atomic_dec_and_test(&anon_vma->refcount))
 		call_rcu(&anon_vma->rcu, anon_vma_free_rcu);
@@ -257,14 +255,12 @@ static void rmap_walk_vma(struct folio *folio, struct vm_area_struct *vma,
 	spin_unlock(&vma->vm_mm->page_table_lock);
 }
 
-/**
- * rmap_walk() - call @rwc->rmap_one for every (VMA, address) that maps
- * @folio (an order-0 folio, anonymous or file), until it returns false
- *
- * The caller holds a reference to the folio; a folio nobody maps is walked
- * over nothing (its anon_vma may already be gone).
+/*
+ * The walk proper.  @check_mapped: give up on a folio nobody maps, whose
+ * anon_vma may already be gone; a locked walk looks for migration entries,
+ * which hold no mapcount, and relies on its caller's anon_vma reference.
  */
-void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
+static void __rmap_walk(struct folio *folio, struct rmap_walk_control *rwc, bool check_mapped)
 {
 	unsigned long mapping;
 	bool stop = false;
@@ -276,7 +272,7 @@ void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
 	 */
 	rcu_read_lock();
 	mapping = (unsigned long)READ_ONCE(folio->mapping);
-	if (!mapping || atomic_read(&folio->_mapcount) < 0) {
+	if (!mapping || (check_mapped && atomic_read(&folio->_mapcount) < 0)) {
 		rcu_read_unlock();
 		return;
 	}
@@ -289,7 +285,7 @@ void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
 			return;
 		}
 		rcu_read_unlock();
-		if (atomic_read(&folio->_mapcount) < 0) {
+		if (check_mapped && atomic_read(&folio->_mapcount) < 0) {
 			put_anon_vma(anon_vma);
 			return;
 		}
@@ -309,4 +305,60 @@ void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
 			rmap_walk_vma(folio, vma, rwc, &stop);
 		mutex_unlock(&as->i_mmap_lock);
 	}
+}
+
+/**
+ * rmap_walk() - call @rwc->rmap_one for every (VMA, address) that maps
+ * @folio (an order-0 folio, anonymous or file), until it returns false
+ *
+ * The caller holds a reference to the folio; a folio nobody maps is walked
+ * over nothing (its anon_vma may already be gone).
+ */
+void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	__rmap_walk(folio, rwc, true);
+}
+
+/**
+ * rmap_walk_locked() - rmap_walk() for a folio that may be mapped only by
+ *	migration entries
+ *
+ * Migration entries hold no mapcount, so the walk cannot use the mapcount
+ * to tell whether the anon_vma still exists.  The caller holds the folio
+ * lock, a folio reference and, for an anonymous folio, a reference on its
+ * anon_vma taken with folio_get_anon_vma() while the folio was mapped.
+ */
+void rmap_walk_locked(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	VM_BUG_ON_FOLIO(!test_bit(PG_locked, &folio->flags), folio);
+	__rmap_walk(folio, rwc, false);
+}
+
+/**
+ * folio_get_anon_vma() - a reference on a mapped anonymous folio's anon_vma
+ *
+ * Return: the anon_vma, to be released with put_anon_vma(); NULL if @folio
+ * is not anonymous or not mapped, when its anon_vma may already be freed.
+ */
+struct anon_vma *folio_get_anon_vma(struct folio *folio)
+{
+	struct anon_vma *anon_vma;
+	unsigned long mapping;
+
+	rcu_read_lock();
+	mapping = (unsigned long)READ_ONCE(folio->mapping);
+	if (!(mapping & PAGE_MAPPING_ANON) || atomic_read(&folio->_mapcount) < 0) {
+		rcu_read_unlock();
+		return NULL;
+	}
+	anon_vma = (struct anon_vma *)(mapping & ~PAGE_MAPPING_ANON);
+	if (!atomic_inc_not_zero(&anon_vma->refcount))
+		anon_vma = NULL;
+	rcu_read_unlock();
+	/* Unmapped meanwhile: the reference may have come too late to count. */
+	if (anon_vma && atomic_read(&folio->_mapcount) < 0) {
+		put_anon_vma(anon_vma);
+		anon_vma = NULL;
+	}
+	return anon_vma;
 }

@@ -648,6 +648,157 @@ static void race_with_cpu(void **state)
 	mdev_destroy(md, 0);
 }
 
+/*
+ * The driver side of an eviction: a RAM copy for each collected page
+ * except @skip, then pages() and finalize().  Returns the pages
+ * that moved.
+ */
+static unsigned long evict(struct zd_task *task, unsigned long *src, unsigned long n,
+			   struct page *skip)
+{
+	unsigned long *dst = calloc(n, sizeof(*dst)), i, moved = 0;
+
+	assert_non_null(dst);
+	for (i = 0; i < n; i++) {
+		struct page *spage = migrate_pfn_to_page(src[i]), *dpage;
+
+		if (!spage || !(src[i] & MIGRATE_PFN_MIGRATE) || spage == skip)
+			continue;
+		assert_true(PageLocked(spage));
+		assert_int_equal(page_mapcount(spage), 0);
+		dpage = alloc_pages_node(zd_task_mm(task)->nid, GFP_HIGHUSER_MOVABLE, 0);
+		assert_non_null(dpage);
+		lock_page(dpage);
+		memcpy(page_address(dpage), dev_mem(spage), PAGE_SIZE);
+		dst[i] = migrate_pfn(page_to_pfn(dpage));
+	}
+	migrate_device_pages(src, dst, n);
+	for (i = 0; i < n; i++)
+		if (src[i] & MIGRATE_PFN_MIGRATE)
+			moved++;
+	migrate_device_finalize(src, dst, n);
+	free(dst);
+	return moved;
+}
+
+/* Everything on the device comes back with migrate_device_range(). */
+static void evict_range(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *task = task_new(env);
+	struct mdev *md = mdev_new(env, 0);
+	unsigned long addr = map_anon(task, PG(4)), src[4], *dsrc, i, n = 0;
+	struct page *kept, *dpage;
+	pte_t before;
+
+	for (i = 0; i < 4; i++)
+		fill(task, addr + PG(i), (unsigned char)(0x40 + i));
+	assert_int_equal(migrate_to_device(task, md, addr, 4, MIGRATE_VMA_SELECT_SYSTEM, md->dev,
+					   0, src), 4);
+	/* An allocated page nobody maps yet, and free pages around them. */
+	dpage = test_dev_alloc(md->dev);
+	assert_non_null(dpage);
+	unlock_page(dpage);
+	kept = dev_page_at(task, addr + PG(2), NULL);
+	before = pte_at(task, addr + PG(2));
+
+	dsrc = calloc(md->nr, sizeof(*dsrc));
+	assert_non_null(dsrc);
+	assert_int_equal(migrate_device_range(dsrc, md->base_pfn, md->nr), 0);
+	for (i = 0; i < md->nr; i++) {
+		struct page *page = migrate_pfn_to_page(dsrc[i]);
+
+		if (!page)
+			continue;
+		n++;
+		assert_true(dsrc[i] & MIGRATE_PFN_MIGRATE);
+		assert_ptr_not_equal(page, dpage);	/* unmapped: not migrated */
+		assert_int_equal(page_ref_count(page), 1 + idle_refs(env));	/* ours */
+	}
+	assert_int_equal(n, 4);
+	/* Unmapped: migration entries in place of the device-private ones. */
+	for (i = 0; i < 4; i++)
+		assert_true(is_migration_entry(pte_to_swp_entry(pte_at(task, addr + PG(i)))));
+	/* Page 2 gets no destination: restored exactly. */
+	assert_int_equal(evict(task, dsrc, md->nr, kept), 3);
+	assert_int_equal(pte_val(pte_at(task, addr + PG(2))), pte_val(before));
+	assert_ptr_equal(dev_page_at(task, addr + PG(2), NULL), kept);
+	assert_int_equal(page_mapcount(kept), 1);
+	assert_int_equal(page_ref_count(kept), 1 + idle_refs(env));
+	assert_true(test_bit(PG_anon_exclusive, &kept->flags));
+	assert_false(PageLocked(kept));
+	assert_int_equal(atomic_long_read(&md->dev->page_free_calls), 3);
+	for (i = 0; i < 4; i++) {
+		if (i == 2)
+			continue;
+		assert_non_null(ram_page_at(task, addr + PG(i)));
+		assert_int_equal(page_mapcount(ram_page_at(task, addr + PG(i))), 1);
+		assert_int_equal(page_ref_count(ram_page_at(task, addr + PG(i))), 1);
+	}
+	/* Again, with every destination: nothing of the task stays. */
+	assert_int_equal(migrate_device_range(dsrc, md->base_pfn, md->nr), 0);
+	assert_int_equal(evict(task, dsrc, md->nr, NULL), 1);
+	for (i = 0; i < 4; i++) {
+		assert_non_null(ram_page_at(task, addr + PG(i)));
+		check(task, addr + PG(i), (unsigned char)(0x40 + i));
+	}
+	assert_int_equal(atomic_long_read(&md->to_ram), 0);
+	put_page(dpage);
+	assert_int_equal(atomic_long_read(&md->dev->page_free_calls),
+			 atomic_long_read(&md->dev->pgmap.nr_page_init));
+	free(dsrc);
+	assert_int_equal(zd_memunmap_pages_timeout(&md->dev->pgmap, 2000, stderr), 0);
+	task_done(task);
+	mdev_destroy(md, 0);
+}
+
+/* After fork: a device page both map is evicted from both; pfns subset. */
+static void evict_after_fork(void **state)
+{
+	struct zd_test_env *env = *state;
+	struct zd_task *task = task_new(env), *child;
+	struct mdev *md = mdev_new(env, 0);
+	unsigned long addr = map_anon(task, PG(2)), src[2], pfns[1];
+	struct page *shared, *other, *ram;
+
+	fill(task, addr, 0x51);
+	fill(task, addr + PG(1), 0x52);
+	assert_int_equal(migrate_to_device(task, md, addr, 2, MIGRATE_VMA_SELECT_SYSTEM, md->dev,
+					   0, src), 2);
+	child = zd_task_fork(task);
+	assert_false(IS_ERR_OR_NULL(child));
+	shared = dev_page_at(task, addr, NULL);
+	other = dev_page_at(task, addr + PG(1), NULL);
+	assert_ptr_equal(dev_page_at(child, addr, NULL), shared);
+	assert_int_equal(page_mapcount(shared), 2);
+
+	/* Only the first page: the second stays on the device. */
+	pfns[0] = page_to_pfn(shared);
+	assert_int_equal(migrate_device_pfns(pfns, 1), 0);
+	assert_true(is_migration_entry(pte_to_swp_entry(pte_at(task, addr))));
+	assert_true(is_migration_entry(pte_to_swp_entry(pte_at(child, addr))));
+	assert_int_equal(evict(task, pfns, 1, NULL), 1);
+	ram = ram_page_at(task, addr);
+	assert_non_null(ram);
+	assert_ptr_equal(ram_page_at(child, addr), ram);
+	assert_int_equal(page_mapcount(ram), 2);
+	assert_int_equal(page_ref_count(ram), 2);
+	assert_false(test_bit(PG_anon_exclusive, &ram->flags));
+	assert_ptr_equal(dev_page_at(task, addr + PG(1), NULL), other);
+	assert_ptr_equal(dev_page_at(child, addr + PG(1), NULL), other);
+	assert_int_equal(atomic_long_read(&md->dev->page_free_calls), 1);
+	check(task, addr, 0x51);
+	check(child, addr, 0x51);
+	fill(child, addr, 0x61);	/* COW: the parent keeps its data */
+	check(task, addr, 0x51);
+
+	task_done(child);
+	task_done(task);
+	assert_int_equal(atomic_long_read(&md->dev->page_free_calls),
+			 atomic_long_read(&md->dev->pgmap.nr_page_init));
+	mdev_destroy(md, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -658,6 +809,8 @@ int main(void)
 		ZD_TEST_BOTH(owner_filtering),
 		ZD_TEST_BOTH(bad_args),
 		ZD_TEST_BOTH(race_with_cpu),
+		ZD_TEST_BOTH(evict_range),
+		ZD_TEST_BOTH(evict_after_fork),
 	};
 
 	return ZD_RUN("migrate", tests);

@@ -70,4 +70,12 @@ int migrate_vma_setup(struct migrate_vma *args);
 void migrate_vma_pages(struct migrate_vma *migrate);
 void migrate_vma_finalize(struct migrate_vma *migrate);
 
+/* The same without a VMA: evict device pages by pfn, through the rmap. */
+int migrate_device_range(unsigned long *src_pfns, unsigned long start, unsigned long npages);
+int migrate_device_pfns(unsigned long *src_pfns, unsigned long npages);
+void migrate_device_pages(unsigned long *src_pfns, unsigned long *dst_pfns,
+			  unsigned long npages);
+void migrate_device_finalize(unsigned long *src_pfns, unsigned long *dst_pfns,
+			     unsigned long npages);
+
 #endif /* _ZONEDEV_MIGRATE_H */
