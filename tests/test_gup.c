@@ -12,14 +12,6 @@
 
 #define NPAGES	16
 
-static struct zd_task *new_task(struct zd_test_env *env)
-{
-	struct zd_task *task = zd_task_create(env->sys);
-
-	assert_false(IS_ERR(task));
-	return task;
-}
-
 static unsigned long map_anon(struct zd_task *task, unsigned long len, int prot)
 {
 	long addr = zd_mmap(task, 0, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
@@ -64,7 +56,7 @@ static struct page *page_at(struct zd_task *task, unsigned long addr)
 static void gup_get_and_put(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = new_task(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long addr = map_anon(task, NPAGES * PAGE_SIZE, PROT_READ | PROT_WRITE);
 	struct page *pages[NPAGES];
 	int i;
@@ -89,7 +81,7 @@ static void gup_get_and_put(void **state)
 static void gup_pin_counts(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = new_task(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long addr = map_anon(task, NPAGES * PAGE_SIZE, PROT_READ | PROT_WRITE);
 	struct page *pages[NPAGES];
 	int i;
@@ -140,7 +132,7 @@ static void pin_large_folio(void **state)
 static void gup_untouched(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = new_task(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long addr = map_anon(task, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE);
 	struct page *pages[4];
 	struct page *zero = NODE_DATA(env->nid)->zero_page;
@@ -165,7 +157,7 @@ static void gup_untouched(void **state)
 static void gup_errors(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = new_task(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	unsigned long rw = map_anon(task, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE);
 	unsigned long ro = map_anon(task, PAGE_SIZE, PROT_READ);
@@ -210,7 +202,7 @@ static void gup_errors(void **state)
 static void gup_fast_only(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = new_task(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long addr = map_anon(task, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE);
 	struct page *pages[8];
 
@@ -234,7 +226,7 @@ static void gup_fast_only(void **state)
 static void pin_unshares_cow_page(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *parent = new_task(env), *child;
+	struct zd_task *parent = test_task_new(env), *child;
 	unsigned long addr = map_anon(parent, PAGE_SIZE, PROT_READ | PROT_WRITE);
 	struct page *shared, *pinned;
 	int v = 42;
@@ -270,7 +262,7 @@ static void fork_pinned_random(void **state)
 	int round;
 
 	for (round = 0; round < 1000; round++) {
-		struct zd_task *parent = new_task(env), *child;
+		struct zd_task *parent = test_task_new(env), *child;
 		unsigned long addr = map_anon(parent, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE);
 		unsigned int n = 1 + (unsigned int)(zd_rand(&x) % 8), i;
 		unsigned int write = (unsigned int)(zd_rand(&x) & 1) ? FOLL_WRITE : 0;
@@ -310,7 +302,7 @@ static void fork_pinned_random(void **state)
 static void gup_remote(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = new_task(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long addr = map_anon(task, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct page *pages[2];
@@ -339,7 +331,7 @@ static void gup_remote(void **state)
 static void force_write_keeps_mapping_read_only(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = new_task(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long ro = map_anon(task, PAGE_SIZE, PROT_READ);
 	unsigned long none = map_anon(task, PAGE_SIZE, PROT_NONE);
 	struct zd_siginfo si;
@@ -367,7 +359,7 @@ static void force_write_keeps_mapping_read_only(void **state)
 static void fork_pinned_copy_respects_prot(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *parent = new_task(env), *child;
+	struct zd_task *parent = test_task_new(env), *child;
 	unsigned long addr = map_anon(parent, PAGE_SIZE, PROT_READ | PROT_WRITE);
 	struct page *pinned;
 	int v = 5;
@@ -390,7 +382,7 @@ static void fork_pinned_copy_respects_prot(void **state)
 static void munmap_leaves_exact_refcounts(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = new_task(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long addr = map_anon(task, PAGE_SIZE, PROT_READ | PROT_WRITE);
 	struct page *page;
 
@@ -412,7 +404,7 @@ static void munmap_leaves_exact_refcounts(void **state)
 static void split_failure_changes_nothing(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = new_task(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	unsigned long addr = 0;
 	unsigned int nth;
@@ -443,7 +435,7 @@ static void split_failure_changes_nothing(void **state)
 static void fork_shared_is_lazy(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *parent = new_task(env), *child;
+	struct zd_task *parent = test_task_new(env), *child;
 	long shared = zd_mmap(parent, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
 			      MAP_SHARED | MAP_ANONYMOUS, NULL, 0);
 	struct page *page;
@@ -486,7 +478,7 @@ static bool record_mapping(struct folio *folio, struct vm_area_struct *vma, unsi
 static void rmap_finds_every_mapping(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *parent = new_task(env), *child;
+	struct zd_task *parent = test_task_new(env), *child;
 	unsigned long addr = map_anon(parent, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE);
 	long moved, shared;
 	struct rmap_seen seen = { 0 };
@@ -567,7 +559,7 @@ static void gup_fast_races_unmap(void **state)
 {
 	struct zd_test_env *env = *state;
 	unsigned long seed = zd_test_seed(), x = seed;
-	struct zd_task *task = new_task(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long addr = map_anon(task, 32 * PAGE_SIZE, PROT_READ | PROT_WRITE);
 	struct gup_worker w[2];
 	volatile int stop = 0;

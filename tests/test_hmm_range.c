@@ -38,20 +38,6 @@
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
 
-static struct zd_task *task_new(struct zd_test_env *env)
-{
-	struct zd_task *task = zd_task_create(env->sys);
-
-	assert_false(IS_ERR_OR_NULL(task));
-	return task;
-}
-
-static void task_done(struct zd_task *task)
-{
-	mmu_notifier_subscriptions_destroy(zd_task_mm(task));
-	assert_int_equal(zd_task_exit(task), 0);
-}
-
 /* A mirror in the style of lib/test_hmm.c: one lock orders invalidate and retry. */
 struct mirror {
 	struct mmu_interval_notifier notifier;
@@ -306,7 +292,7 @@ static struct page *install_device_private(struct zd_task *task, struct test_dev
 static void present_and_read_fault(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long pfns[8] = { 0 }, addr = map_anon(task, 0, PG(8), PROT_READ | PROT_WRITE);
 	struct hmm_range r;
 	struct mirror m;
@@ -334,14 +320,14 @@ static void present_and_read_fault(void **state)
 	}
 	assert_false(mmu_interval_read_retry(&m.notifier, r.notifier_seq));
 	mirror_remove(&m);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* No REQ_FAULT anywhere: a pure snapshot that faults nothing. */
 static void snapshot_faults_nothing(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long pfns[4] = { 0 }, addr = map_anon(task, 0, PG(4), PROT_READ | PROT_WRITE);
 	unsigned long faults;
 	struct hmm_range r;
@@ -363,14 +349,14 @@ static void snapshot_faults_nothing(void **state)
 	assert_int_equal(pfns[3], 0);
 	assert_true(pte_none(pte_at(task, addr + PG(2))));
 	mirror_remove(&m);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* REQ_WRITE: untouched and zero-page entries become private writable pages. */
 static void write_fault(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long pfns[4] = { 0 }, inputs[4] = { 0 }, busy = 0;
 	unsigned long addr = map_anon(task, 0, PG(4), PROT_READ | PROT_WRITE);
 	struct hmm_range r;
@@ -398,7 +384,7 @@ static void write_fault(void **state)
 	}
 	assert_int_equal(((unsigned char *)page_address(hmm_pfn_to_page(pfns[2])))[0], 7);
 	mirror_remove(&m);
-	task_done(task);
+	test_task_done(task);
 }
 
 /*
@@ -438,7 +424,7 @@ static const struct mask_case mask_cases[] = {
 static void mask_and_default_flags(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long c;
 
 	for (c = 0; c < ARRAY_SIZE(mask_cases); c++) {
@@ -492,7 +478,7 @@ static void mask_and_default_flags(void **state)
 			assert_int_equal(zd_vm_event(env->sys, PGFAULT), faults);
 		mirror_remove(&m);
 	}
-	task_done(task);
+	test_task_done(task);
 }
 
 #undef ZP
@@ -508,7 +494,7 @@ static void mask_and_default_flags(void **state)
 static void hole_is_efault_or_error(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long pfns[6] = { 0 }, i;
 	struct hmm_range r;
 	struct mirror m;
@@ -551,14 +537,14 @@ static void hole_is_efault_or_error(void **state)
 	range_init(&r, &m, BASE + 1, 1, pfns);
 	assert_int_equal(range_fault_once(&r), -EINVAL);
 	mirror_remove(&m);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* PROT_NONE (no VM_READ): -EFAULT when a fault is required, else ERROR. */
 static void prot_none_is_efault_or_error(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long pfns[2] = { 0 }, addr = map_anon(task, 0, PG(2), PROT_READ | PROT_WRITE);
 	struct hmm_range r;
 	struct mirror m;
@@ -576,14 +562,14 @@ static void prot_none_is_efault_or_error(void **state)
 	assert_int_equal(pfns[0], HMM_PFN_ERROR);
 	assert_int_equal(pfns[1], HMM_PFN_ERROR);
 	mirror_remove(&m);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* A write request on a VMA without VM_WRITE: -EPERM; a read request is fine. */
 static void write_on_readonly_is_eperm(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long pfns[2] = { 0 }, addr = map_anon(task, 0, PG(2), PROT_READ | PROT_WRITE);
 	struct hmm_range r;
 	struct mirror m;
@@ -602,14 +588,14 @@ static void write_on_readonly_is_eperm(void **state)
 	assert_int_equal(state_of(pfns[0]), HMM_PFN_VALID);	/* present, read-only */
 	assert_int_equal(pfns[1], zero_pfn(env) | HMM_PFN_VALID);
 	mirror_remove(&m);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* VM_PFNMAP / VM_IO VMAs and special PTEs cannot be mirrored. */
 static void pfnmap_and_special(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	unsigned long pfns[2] = { 0 }, addr = map_anon(task, 0, PG(2), PROT_READ | PROT_WRITE);
 	struct vm_area_struct *vma;
@@ -654,7 +640,7 @@ static void pfnmap_and_special(void **state)
 	r.default_flags = HMM_PFN_REQ_FAULT;
 	assert_int_equal(range_fault_once(&r), -EFAULT);
 	mirror_remove(&m);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* ------------------------------------------------------------------ */
@@ -665,7 +651,7 @@ static void pfnmap_and_special(void **state)
 static void invalidation_gives_ebusy(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	unsigned long pfns[4] = { 0 }, addr = map_anon(task, 0, PG(4), PROT_READ | PROT_WRITE);
 	struct hmm_range r;
@@ -699,7 +685,7 @@ static void invalidation_gives_ebusy(void **state)
 	assert_true(mmu_interval_read_retry(&m.notifier, r.notifier_seq));
 	mutex_unlock(&m.lock);
 	mirror_remove(&m);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* ------------------------------------------------------------------ */
@@ -710,7 +696,7 @@ static void invalidation_gives_ebusy(void **state)
 static void own_device_private_reported(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct test_dev *dev = hmm_dev_new(env);
 	unsigned long pfns[3] = { 0 }, addr = map_anon(task, 0, PG(3), PROT_READ | PROT_WRITE);
 	struct page *wpage, *rpage;
@@ -747,7 +733,7 @@ static void own_device_private_reported(void **state)
 	assert_int_equal(pfns[1], 0);
 	assert_int_equal(atomic_long_read(&dev_migrations), 0);
 	mirror_remove(&m);
-	task_done(task);
+	test_task_done(task);
 	/* Exit unmapped them: the pages went back to the device. */
 	assert_int_equal(atomic_long_read(&dev->page_free_calls), 2);
 	test_dev_destroy(dev);
@@ -757,7 +743,7 @@ static void own_device_private_reported(void **state)
 static void other_device_private_migrated(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct test_dev *dev = hmm_dev_new(env);
 	unsigned long pfns[2] = { 0 }, inputs[2] = { 0, 0 }, busy = 0;
 	unsigned long addr = map_anon(task, 0, PG(2), PROT_READ | PROT_WRITE);
@@ -794,7 +780,7 @@ static void other_device_private_migrated(void **state)
 	assert_int_equal(zd_read(task, addr + PG(1), buf, sizeof(buf)), (long)sizeof(buf));
 	assert_int_equal(buf[0], MARKER);
 	mirror_remove(&m);
-	task_done(task);
+	test_task_done(task);
 	test_dev_destroy(dev);
 }
 
@@ -802,7 +788,7 @@ static void other_device_private_migrated(void **state)
 static void other_device_private_sigbus(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct test_dev *dev = hmm_dev_new(env);
 	unsigned long pfns[1] = { 0 }, addr = map_anon(task, 0, PG(1), PROT_READ | PROT_WRITE);
 	struct page *dpage;
@@ -822,7 +808,7 @@ static void other_device_private_sigbus(void **state)
 	assert_true(is_swap_pte(pte_at(task, addr)));
 	assert_false(PageLocked(dpage));
 	mirror_remove(&m);
-	task_done(task);
+	test_task_done(task);
 	test_dev_destroy(dev);
 }
 
@@ -855,7 +841,7 @@ static void *unlocker_fn(void *arg)
 static void migration_entry_waits(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	unsigned long pfns[1] = { 0 }, addr = map_anon(task, 0, PG(1), PROT_READ | PROT_WRITE);
 	struct unlocker u = { 0 };
@@ -895,7 +881,7 @@ static void migration_entry_waits(void **state)
 	zd_thread_join(&u.thread);
 	assert_int_equal(pfns[0], page_to_pfn(page) | HMM_PFN_VALID | HMM_PFN_WRITE);
 	mirror_remove(&m);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1008,7 +994,7 @@ static void concurrent_driver_loop(void **state)
 	c->seed = zd_test_seed();
 	rng = c->seed;
 	spin_lock_init(&c->what_lock);
-	c->task = task_new(env);
+	c->task = test_task_new(env);
 	map_anon(c->task, BASE, PG(CONC_PAGES), PROT_READ | PROT_WRITE);
 	mirror_insert(&c->m, c->task, BASE, PG(CONC_PAGES));
 	range_init(&r, &c->m, BASE, CONC_PAGES, pfns);
@@ -1057,7 +1043,7 @@ static void concurrent_driver_loop(void **state)
 		fail_msg("%ld error(s), first: %s", atomic_long_read(&c->errors), c->what);
 	assert_true(c->programs > 0);
 	mirror_remove(&c->m);
-	task_done(c->task);
+	test_task_done(c->task);
 	spin_lock_destroy(&c->what_lock);
 	free(pfns);
 	free(c);

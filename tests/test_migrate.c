@@ -122,20 +122,6 @@ static void mdev_destroy(struct mdev *md, int slot)
 	free(md);
 }
 
-static struct zd_task *task_new(struct zd_test_env *env)
-{
-	struct zd_task *task = zd_task_create(env->sys);
-
-	assert_false(IS_ERR_OR_NULL(task));
-	return task;
-}
-
-static void task_done(struct zd_task *task)
-{
-	mmu_notifier_subscriptions_destroy(zd_task_mm(task));
-	assert_int_equal(zd_task_exit(task), 0);
-}
-
 static unsigned long map_anon(struct zd_task *task, unsigned long len)
 {
 	long a = zd_mmap(task, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -259,7 +245,7 @@ static unsigned long migrate_to_device(struct zd_task *task, struct mdev *md, un
 static void to_device_and_back(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mdev *md = mdev_new(env, 0);
 	unsigned long addr = map_anon(task, PG(4)), src[4], i;
 	struct mm_struct *mm = zd_task_mm(task);
@@ -310,7 +296,7 @@ static void to_device_and_back(void **state)
 	/* A write after the trip back needs no further fault to the device. */
 	fill(task, addr, 0x77);
 	check(task, addr, 0x77);
-	task_done(task);
+	test_task_done(task);
 	mdev_destroy(md, 0);
 }
 
@@ -318,7 +304,7 @@ static void to_device_and_back(void **state)
 static void populate_holes(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mdev *md = mdev_new(env, 0);
 	unsigned long addr = map_anon(task, PG(4)), src[4], i;
 	struct mm_struct *mm = zd_task_mm(task);
@@ -348,7 +334,7 @@ static void populate_holes(void **state)
 	for (i = 1; i < 4; i++)
 		check(task, addr + PG(i), 0);
 	assert_int_equal(atomic_long_read(&md->dev->page_free_calls), 4);
-	task_done(task);
+	test_task_done(task);
 	mdev_destroy(md, 0);
 }
 
@@ -356,7 +342,7 @@ static void populate_holes(void **state)
 static void pinned_not_migrated(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mdev *md = mdev_new(env, 0);
 	unsigned long addr = map_anon(task, PG(2)), src[2];
 	struct mm_struct *mm = zd_task_mm(task);
@@ -383,7 +369,7 @@ static void pinned_not_migrated(void **state)
 	unpin_user_page(pinned);
 	check(task, addr, 0x5a);
 	check(task, addr + PG(1), 0x5b);
-	task_done(task);
+	test_task_done(task);
 	mdev_destroy(md, 0);
 }
 
@@ -391,7 +377,7 @@ static void pinned_not_migrated(void **state)
 static void empty_dst_aborts(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mdev *md = mdev_new(env, 0);
 	unsigned long addr = map_anon(task, PG(4)), src[4], dst[4];
 	struct mm_struct *mm = zd_task_mm(task);
@@ -455,7 +441,7 @@ static void empty_dst_aborts(void **state)
 	check(task, addr + PG(2), 3);
 	check(task, addr + PG(3), 0);
 	assert_int_equal(atomic_long_read(&md->dev->page_free_calls), 2);
-	task_done(task);
+	test_task_done(task);
 	mdev_destroy(md, 0);
 }
 
@@ -463,7 +449,7 @@ static void empty_dst_aborts(void **state)
 static void owner_filtering(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mdev *a = mdev_new(env, 0), *b = mdev_new(env, 1);
 	unsigned long addr = map_anon(task, PG(2)), src[2], dst[2];
 	struct mm_struct *mm = zd_task_mm(task);
@@ -515,7 +501,7 @@ static void owner_filtering(void **state)
 	check(task, addr + PG(1), 0xb0);
 	assert_int_equal(atomic_long_read(&a->to_ram), 1);
 	assert_int_equal(atomic_long_read(&b->to_ram), 1);
-	task_done(task);
+	test_task_done(task);
 	mdev_destroy(b, 1);
 	mdev_destroy(a, 0);
 }
@@ -524,7 +510,7 @@ static void owner_filtering(void **state)
 static void bad_args(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mdev *md = mdev_new(env, 0);
 	unsigned long addr = map_anon(task, PG(4)), src[8], dst[8], i;
 	struct mm_struct *mm = zd_task_mm(task);
@@ -583,7 +569,7 @@ static void bad_args(void **state)
 	put_page(dpage);
 	assert_int_equal(atomic_long_read(&md->dev->page_free_calls), 1);
 	check(task, addr, 9);
-	task_done(task);
+	test_task_done(task);
 	mdev_destroy(md, 0);
 }
 
@@ -619,7 +605,7 @@ static void *race_cpu(void *arg)
 static void race_with_cpu(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mdev *md = mdev_new(env, 0);
 	unsigned long src[RACE_PAGES], i, migrated = 0;
 	struct race r = { .task = task };
@@ -641,7 +627,7 @@ static void race_with_cpu(void **state)
 	assert_true(migrated > 0);
 	for (i = 0; i < RACE_PAGES; i++)
 		check(task, r.addr + PG(i), (unsigned char)(0x30 + i));
-	task_done(task);
+	test_task_done(task);
 	/* Every page that went to the device came back or was freed with the mm. */
 	assert_int_equal(atomic_long_read(&md->dev->page_free_calls),
 			 atomic_long_read(&md->dev->pgmap.nr_page_init));
@@ -685,7 +671,7 @@ static unsigned long evict(struct zd_task *task, unsigned long *src, unsigned lo
 static void evict_range(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mdev *md = mdev_new(env, 0);
 	unsigned long addr = map_anon(task, PG(4)), src[4], *dsrc, i, n = 0;
 	struct page *kept, *dpage;
@@ -748,7 +734,7 @@ static void evict_range(void **state)
 			 atomic_long_read(&md->dev->pgmap.nr_page_init));
 	free(dsrc);
 	assert_int_equal(zd_memunmap_pages_timeout(&md->dev->pgmap, 2000, stderr), 0);
-	task_done(task);
+	test_task_done(task);
 	mdev_destroy(md, 0);
 }
 
@@ -756,7 +742,7 @@ static void evict_range(void **state)
 static void evict_after_fork(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env), *child;
+	struct zd_task *task = test_task_new(env), *child;
 	struct mdev *md = mdev_new(env, 0);
 	unsigned long addr = map_anon(task, PG(2)), src[2], pfns[1];
 	struct page *shared, *other, *ram;
@@ -792,8 +778,8 @@ static void evict_after_fork(void **state)
 	fill(child, addr, 0x61);	/* COW: the parent keeps its data */
 	check(task, addr, 0x51);
 
-	task_done(child);
-	task_done(task);
+	test_task_done(child);
+	test_task_done(task);
 	assert_int_equal(atomic_long_read(&md->dev->page_free_calls),
 			 atomic_long_read(&md->dev->pgmap.nr_page_init));
 	mdev_destroy(md, 0);

@@ -41,14 +41,6 @@
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
 
-static struct zd_task *task_create_ok(struct zd_test_env *env)
-{
-	struct zd_task *task = zd_task_create(env->sys);
-
-	assert_false(IS_ERR_OR_NULL(task));
-	return task;
-}
-
 static struct zd_task *task_fork_ok(struct zd_task *parent)
 {
 	struct zd_task *child = zd_task_fork(parent);
@@ -251,7 +243,7 @@ static void assert_exclusive_anon(struct zd_task *task, unsigned long addr)
 static void anon_read_maps_zero_page(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	struct page *zp = zero_page(env);
 	int zp_mapcount = page_mapcount(zp), zp_refs = page_ref_count(zp);
 	unsigned long free0 = zd_nr_free_pages(env->sys), addr;
@@ -288,7 +280,7 @@ static void anon_read_maps_zero_page(void **state)
 static void anon_write_allocates_page(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long free0 = zd_nr_free_pages(env->sys), addr;
 	unsigned char data[64], page_buf[PAGE_SIZE];
 	struct page *page;
@@ -329,7 +321,7 @@ static void anon_write_allocates_page(void **state)
 static void anon_write_replaces_zero_page(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long free0 = zd_nr_free_pages(env->sys), addr;
 	unsigned char data[16], page_buf[PAGE_SIZE], byte;
 	struct page *zp = zero_page(env);
@@ -370,7 +362,7 @@ static void anon_write_replaces_zero_page(void **state)
 static void anon_write_only_mapping_is_readable(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long addr = map_anon(task, PG(2), PROT_WRITE, MAP_PRIVATE);
 	unsigned char buf[32];
 
@@ -391,7 +383,7 @@ static void anon_write_only_mapping_is_readable(void **state)
 static void anon_prot_none_mapping_faults(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long addr = map_anon(task, PG(1), PROT_NONE, MAP_PRIVATE);
 	unsigned char byte = 1;
 
@@ -419,7 +411,7 @@ static void mmap_rejects_bad_arguments(void **state)
 {
 	struct zd_test_env *env = *state;
 	unsigned long free0 = zd_nr_free_pages(env->sys), free1;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	struct zd_file *file = shmem_file_setup(env->sys, PG(4));
 	unsigned char byte = 0x5a;
 	long addr;
@@ -483,7 +475,7 @@ static void mmap_rejects_bad_arguments(void **state)
 static void mmap_fixed_beyond_task_size(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 
 	assert_int_equal(zd_mmap(task, TASK_SIZE - PG(1), PG(2), RW, PRIV_ANON | MAP_FIXED, NULL, 0),
 			 -ENOMEM);
@@ -505,7 +497,7 @@ static void mmap_fixed_top_page(void **state)
 {
 	struct zd_test_env *env = *state;
 	unsigned long free0 = zd_nr_free_pages(env->sys), top = TASK_SIZE - PG(1);
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long free1 = zd_nr_free_pages(env->sys);
 
 	map_fixed(task, top, PG(1), RW, MAP_PRIVATE);
@@ -534,7 +526,7 @@ static void mmap_fixed_top_page(void **state)
 static void mmap_fixed_replaces_mapping(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(4), RW, MAP_PRIVATE), free_w;
 	int i;
 
@@ -568,7 +560,7 @@ static void mmap_fixed_replaces_mapping(void **state)
 static void mmap_fixed_noreplace(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(2), RW, MAP_PRIVATE);
 	unsigned char byte;
 	struct page *p0, *p1;
@@ -611,7 +603,7 @@ static void mmap_populate_shared(void **state)
 {
 	struct zd_test_env *env = *state;
 	unsigned long free0 = zd_nr_free_pages(env->sys), free1, addr;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	int i;
 
 	free1 = zd_nr_free_pages(env->sys);
@@ -638,7 +630,7 @@ static void mmap_populate_shared(void **state)
 static void mmap_populate_private_readonly(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long free0 = zd_nr_free_pages(env->sys), addr;
 	int i;
 
@@ -659,7 +651,7 @@ static void mmap_populate_private_readonly(void **state)
 static void mmap_populate_private_writable(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long free0 = zd_nr_free_pages(env->sys), addr;
 	struct page *pages[4];
 	int i;
@@ -688,7 +680,7 @@ static void mmap_populate_private_writable(void **state)
 static void munmap_rejects_bad_arguments(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(2), RW, MAP_PRIVATE);
 
 	write_page(task, base, 40);
@@ -714,7 +706,7 @@ static void munmap_rejects_bad_arguments(void **state)
 static void munmap_middle_splits_vma(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(8), RW, MAP_PRIVATE), free_w;
 	unsigned char buf[16];
 	int i;
@@ -755,7 +747,7 @@ static void munmap_middle_splits_vma(void **state)
 static void munmap_hole_is_fine(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(4), RW, MAP_PRIVATE);
 
 	write_page(task, base, 60);
@@ -777,7 +769,7 @@ static void munmap_hole_is_fine(void **state)
 static void munmap_frees_pages_and_tables(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long free0 = zd_nr_free_pages(env->sys), base;
 	int i;
 
@@ -806,7 +798,7 @@ static void munmap_frees_pages_and_tables(void **state)
 static void mprotect_readonly_write_faults(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(3), RW, MAP_PRIVATE);
 	unsigned char data[8];
 	struct page *page;
@@ -836,7 +828,7 @@ static void mprotect_readonly_write_faults(void **state)
 static void mprotect_middle_splits_in_three(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(3), RW, MAP_PRIVATE);
 	unsigned char byte = 1;
 	int i;
@@ -871,7 +863,7 @@ static void mprotect_middle_splits_in_three(void **state)
 static void mprotect_hole_changes_nothing(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(3), RW, MAP_PRIVATE);
 	pte_t pte0;
 
@@ -903,7 +895,7 @@ static void mprotect_hole_changes_nothing(void **state)
 static void mprotect_none_keeps_page(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(1), RW, MAP_PRIVATE), free_w;
 	unsigned char byte;
 	struct page *page;
@@ -942,7 +934,7 @@ static void mprotect_none_keeps_page(void **state)
 static void mprotect_rejects_bad_arguments(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(2), RW, MAP_PRIVATE);
 
 	write_page(task, base, 120);
@@ -975,7 +967,7 @@ static void mprotect_rejects_bad_arguments(void **state)
 static void madvise_dontneed_private(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(4), RW, MAP_PRIVATE), free_w;
 	int i;
 
@@ -1020,7 +1012,7 @@ static void madvise_dontneed_private(void **state)
 static void madvise_dontneed_shared(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(4), RW, MAP_SHARED), free_w;
 	struct page *pages[4];
 	int i;
@@ -1065,7 +1057,7 @@ static void madvise_dontneed_shared(void **state)
 static void madvise_rejects_bad_arguments(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(3), RW, MAP_PRIVATE);
 	int i;
 
@@ -1105,7 +1097,7 @@ static void madvise_rejects_bad_arguments(void **state)
 static void mremap_move_keeps_data(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long old = map_fixed(task, FIXED_BASE, PG(2), RW, MAP_PRIVATE), new;
 	struct page *pages[2];
 	unsigned char byte;
@@ -1157,7 +1149,7 @@ static void mremap_move_keeps_data(void **state)
 static void mremap_grow_in_place(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(2), RW, MAP_PRIVATE);
 	struct page *pages[2];
 	int i;
@@ -1193,7 +1185,7 @@ static void mremap_grow_in_place(void **state)
 static void mremap_shrink(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(4), RW, MAP_PRIVATE), free_w;
 	unsigned char byte;
 	int i;
@@ -1223,7 +1215,7 @@ static void mremap_shrink(void **state)
 static void mremap_same_length_changes_nothing(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(4), RW, MAP_PRIVATE);
 
 	write_page(task, base + PG(1), 185);
@@ -1243,7 +1235,7 @@ static void mremap_same_length_changes_nothing(void **state)
 static void mremap_fixed(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long old = map_fixed(task, FIXED_BASE, PG(2), RW, MAP_PRIVATE);
 	unsigned long dst = map_fixed(task, FIXED_BASE + PMD_SIZE, PG(3), RW, MAP_PRIVATE);
 	unsigned long free_w;
@@ -1281,7 +1273,7 @@ static void mremap_fixed(void **state)
 static void mremap_rejects_bad_arguments(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(2), RW, MAP_PRIVATE);
 	unsigned long far = FIXED_BASE + (1UL << 30);
 	const int move = MREMAP_MAYMOVE;
@@ -1326,7 +1318,7 @@ static void mremap_rejects_bad_arguments(void **state)
 static void mremap_shared_grows_in_place(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(1), RW, MAP_SHARED);
 	unsigned char byte;
 
@@ -1344,7 +1336,7 @@ static void mremap_shared_grows_in_place(void **state)
 static void mremap_shared_move_sigbus_past_object(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long old = map_fixed(task, FIXED_BASE, PG(1), RW, MAP_SHARED), new;
 	struct page *page;
 	unsigned char byte;
@@ -1487,7 +1479,7 @@ static void mremap_fixed_within_source_vma(void **state)
 static void fork_cow_isolation(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *parent = task_create_ok(env), *child;
+	struct zd_task *parent = test_task_new(env), *child;
 	unsigned long base = map_fixed(parent, FIXED_BASE, PG(1), RW, MAP_PRIVATE), free_w;
 	struct page *a, *b;
 
@@ -1549,7 +1541,7 @@ static void fork_cow_isolation(void **state)
 static void fork_child_exit_page_reused(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *parent = task_create_ok(env), *child;
+	struct zd_task *parent = test_task_new(env), *child;
 	unsigned long base = map_fixed(parent, FIXED_BASE, PG(2), RW, MAP_PRIVATE), free_w;
 	struct page *page;
 
@@ -1635,7 +1627,7 @@ static void fork_cow_random(void **state)
 	int round, p;
 
 	memset(cow_shadow, 0, sizeof(cow_shadow));
-	tasks[0] = task_create_ok(env);
+	tasks[0] = test_task_new(env);
 	base = map_fixed(tasks[0], FIXED_BASE, PG(COW_PAGES), RW, MAP_PRIVATE);
 	for (p = 0; p < COW_PAGES / 2; p++) {
 		pattern(cow_shadow[0][p], PAGE_SIZE, 2000 + p);
@@ -1692,7 +1684,7 @@ static void fork_shared_anon(void **state)
 {
 	struct zd_test_env *env = *state;
 	unsigned long free0 = zd_nr_free_pages(env->sys), base;
-	struct zd_task *parent = task_create_ok(env), *child;
+	struct zd_task *parent = test_task_new(env), *child;
 	struct page *p0, *p1;
 
 	base = map_fixed(parent, FIXED_BASE, PG(2), RW, MAP_SHARED);
@@ -1741,7 +1733,7 @@ static void exit_frees_everything(void **state)
 {
 	struct zd_test_env *env = *state;
 	unsigned long free0 = zd_nr_free_pages(env->sys);
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long addrs[6];
 	int i;
 
@@ -1918,7 +1910,7 @@ static void concurrent_faults_and_unmaps(void **state)
 {
 	struct zd_test_env *env = *state;
 	unsigned long seed = zd_test_seed(), free0 = zd_nr_free_pages(env->sys);
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_worker *w = calloc(CONC_WRITERS + 2, sizeof(*w));
 	unsigned char buf[PAGE_SIZE], want[PAGE_SIZE];
 	struct zd_siginfo si;
@@ -2092,7 +2084,7 @@ static void concurrent_read_vs_dontneed(void **state)
 	assert_non_null(ctx);
 	memset(w, 0, sizeof(w));
 	ctx->seed = zd_test_seed();
-	ctx->task = task_create_ok(env);
+	ctx->task = test_task_new(env);
 	ctx->base = map_fixed(ctx->task, FIXED_BASE, PG(RD_PAGES), RW, MAP_PRIVATE);
 	atomic_set(&ctx->readers_left, RD_READERS);
 	for (p = 0; p < RD_PAGES; p++) {
@@ -2156,7 +2148,7 @@ static void task_bad_arguments(void **state)
 static void cpu_access_bad_arguments(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_create_ok(env);
+	struct zd_task *task = test_task_new(env);
 	unsigned long base = map_fixed(task, FIXED_BASE, PG(1), RW, MAP_PRIVATE);
 	unsigned char buf[128];
 

@@ -13,9 +13,8 @@
  * (seq + 1) when the last invalidation in progress ends; a subscription's
  * own sequence number, the one read_begin returns, is always odd.
  *
- * mmput() does not yet free the notifier state (kernel/fork.c will call
- * mmu_notifier_subscriptions_destroy()); until then task_done() frees it
- * before the task exits, which is harmless once mmput() does it too.
+ * mmput() frees the notifier state (as __mmdrop does), so a test removes
+ * its subscriptions and lets the task exit.
  *
  * Helper threads never call cmocka asserts: they record what they saw and
  * the test asserts after joining them.
@@ -36,20 +35,6 @@
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
-
-static struct zd_task *task_new(struct zd_test_env *env)
-{
-	struct zd_task *task = zd_task_create(env->sys);
-
-	assert_false(IS_ERR_OR_NULL(task));
-	return task;
-}
-
-static void task_done(struct zd_task *task)
-{
-	mmu_notifier_subscriptions_destroy(zd_task_mm(task));
-	assert_int_equal(zd_task_exit(task), 0);
-}
 
 static struct zd_mmu_notifier_stat stat_of(struct mm_struct *mm)
 {
@@ -400,7 +385,7 @@ static void interval_tree_stays_balanced(void **state)
 static void insert_creates_state_lazily(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct zd_mmu_notifier_stat st;
 	struct test_mirror a;
@@ -437,14 +422,14 @@ static void insert_creates_state_lazily(void **state)
 	mirror_remove(&a);
 	assert_int_equal(stat_of(mm).nr_intervals, 0);
 	assert_int_equal(atomic_read(&mm->mm_count), count);
-	task_done(task);
+	test_task_done(task);
 }
 
 static void insert_rejects_bad_arguments(void **state)
 {
 	static const struct mmu_interval_notifier_ops no_invalidate;
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task), dead;
 	struct test_mirror a;
 	int err;
@@ -497,14 +482,14 @@ static void insert_rejects_bad_arguments(void **state)
 			 0);
 	assert_int_equal(a.notifier.interval_tree.last, ULONG_MAX - 1);
 	mirror_remove(&a);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* Misuse of remove, read_begin and range_end is reported, never a crash. */
 static void misuse_is_reported(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct mmu_interval_notifier never;
 	struct mmu_notifier_range range;
@@ -540,7 +525,7 @@ static void misuse_is_reported(void **state)
 	zd_test_expect_bugs(env, 1, "without a start");
 	assert_int_equal(stat_of(mm).active_invalidate_ranges, 0);
 	assert_int_equal(mm_seq(mm), 2);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* ------------------------------------------------------------------ */
@@ -556,7 +541,7 @@ static void misuse_is_reported(void **state)
 static void seq_protocol(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct mmu_notifier_range range;
 	struct test_mirror a;
@@ -603,7 +588,7 @@ static void seq_protocol(void **state)
 	assert_true(mmu_interval_read_retry(&a.notifier, seq2));
 	assert_int_equal(mmu_interval_read_begin(&a.notifier), 5);
 	mirror_remove(&a);
-	task_done(task);
+	test_task_done(task);
 }
 
 /*
@@ -613,7 +598,7 @@ static void seq_protocol(void **state)
 static void read_begin_waits_for_invalidation(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct mmu_notifier_range range;
 	struct test_mirror a, far;
@@ -640,7 +625,7 @@ static void read_begin_waits_for_invalidation(void **state)
 
 	mirror_remove(&a);
 	mirror_remove(&far);
-	task_done(task);
+	test_task_done(task);
 }
 
 /*
@@ -650,7 +635,7 @@ static void read_begin_waits_for_invalidation(void **state)
 static void nested_invalidations_keep_seq_odd(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct mmu_notifier_range r1, r2;
 	struct test_mirror a;
@@ -687,7 +672,7 @@ static void nested_invalidations_keep_seq_odd(void **state)
 	assert_int_equal(mm_seq(mm), 6);
 	assert_int_equal(stat_of(mm).active_invalidate_ranges, 0);
 	mirror_remove(&a);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* ------------------------------------------------------------------ */
@@ -717,7 +702,7 @@ static void invalidate_calls_only_overlapping(void **state)
 		{ 0, 128, 0xf },		/* everyone */
 	};
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct test_mirror m[4];
 	void *owner = &m[0];
@@ -764,7 +749,7 @@ static void invalidate_calls_only_overlapping(void **state)
 	assert_int_equal(MMU_NOTIFY_EXCLUSIVE, 7);
 	for (i = 0; i < 4; i++)
 		mirror_remove(&m[i]);
-	task_done(task);
+	test_task_done(task);
 }
 
 /*
@@ -775,7 +760,7 @@ static void invalidate_calls_only_overlapping(void **state)
 static void migrate_owner_filter(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct test_mirror a;
 	int other_owner;
@@ -794,7 +779,7 @@ static void migrate_owner_filter(void **state)
 	invalidate(mm, MMU_NOTIFY_EXCLUSIVE, BASE, BASE + PG(4), &a);
 	assert_true(mmu_interval_read_retry(&a.notifier, seq));
 	mirror_remove(&a);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* ------------------------------------------------------------------ */
@@ -809,7 +794,7 @@ static void migrate_owner_filter(void **state)
 static void insert_while_frozen_is_deferred(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct mmu_notifier_range r1, r2;
 	struct zd_mmu_notifier_stat st;
@@ -848,7 +833,7 @@ static void insert_while_frozen_is_deferred(void **state)
 	assert_true(mmu_interval_read_retry(&b.notifier, bg.seq));
 	mirror_remove(&a);
 	mirror_remove(&b);
-	task_done(task);
+	test_task_done(task);
 }
 
 /*
@@ -859,7 +844,7 @@ static void insert_while_frozen_is_deferred(void **state)
 static void insert_during_unrelated_invalidation(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct mmu_notifier_range range;
 	struct zd_mmu_notifier_stat st;
@@ -886,7 +871,7 @@ static void insert_during_unrelated_invalidation(void **state)
 	assert_int_equal(atomic_read(&b.calls), 0);
 	mirror_remove(&a);
 	mirror_remove(&b);
-	task_done(task);
+	test_task_done(task);
 }
 
 /*
@@ -897,7 +882,7 @@ static void insert_during_unrelated_invalidation(void **state)
 static void remove_while_frozen_is_deferred(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct mmu_notifier_range range;
 	struct zd_mmu_notifier_stat st;
@@ -935,7 +920,7 @@ static void remove_while_frozen_is_deferred(void **state)
 	assert_int_equal(atomic_read(&b.calls), 0);
 	assert_int_equal(atomic_read(&c.calls), 0);
 	mirror_remove(&a);
-	task_done(task);
+	test_task_done(task);
 }
 
 struct bg_invalidation {
@@ -965,7 +950,7 @@ static void *bg_invalidation_fn(void *arg)
 static void remove_waits_for_running_callback(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct completion entered, release;
 	struct bg_invalidation inv;
@@ -1004,14 +989,14 @@ static void remove_waits_for_running_callback(void **state)
 	destroy_completion(&inv.started);
 	destroy_completion(&inv.end_now);
 	mutex_destroy(&a.lock);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* remove from inside ->invalidate() would wait for itself: reported instead. */
 static void remove_from_callback_is_reported(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct test_mirror a;
 
@@ -1022,7 +1007,7 @@ static void remove_from_callback_is_reported(void **state)
 	/* The removal itself was queued and applied at the end. */
 	assert_int_equal(stat_of(mm).nr_intervals, 0);
 	mutex_destroy(&a.lock);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1037,7 +1022,7 @@ static void remove_from_callback_is_reported(void **state)
 static void nonblock_start_may_fail(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct mmu_notifier_range range;
 	struct zd_mmu_notifier_stat st;
@@ -1078,7 +1063,7 @@ static void nonblock_start_may_fail(void **state)
 	assert_int_equal(stat_of(mm).active_invalidate_ranges, 0);
 	mirror_remove(&x);
 	mirror_remove(&y);
-	task_done(task);
+	test_task_done(task);
 }
 
 /*
@@ -1089,7 +1074,7 @@ static void nonblock_start_may_fail(void **state)
 static void release_invalidates_everything(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct test_mirror m[3];
 	int i;
@@ -1115,14 +1100,14 @@ static void release_invalidates_everything(void **state)
 	assert_int_equal(stat_of(mm).nr_intervals, 3);
 	for (i = 0; i < 3; i++)
 		mirror_remove(&m[i]);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* Freeing the state under live subscriptions is reported. */
 static void destroy_with_subscriptions_is_reported(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct mm_struct *mm = zd_task_mm(task);
 	struct test_mirror a;
 
@@ -1136,7 +1121,7 @@ static void destroy_with_subscriptions_is_reported(void **state)
 	mutex_destroy(&a.lock);
 	/* insert's mm_count reference stays; mmput() frees regardless today. */
 	atomic_dec(&mm->mm_count);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1398,7 +1383,7 @@ static void *conc_churn_fn(void *arg)
 static void concurrent_read_retry_protocol(void **state)
 {
 	struct zd_test_env *env = *state;
-	struct zd_task *task = task_new(env);
+	struct zd_task *task = test_task_new(env);
 	struct conc_ctx *ctx = calloc(1, sizeof(*ctx));
 	struct conc_mirror *m = calloc(CONC_MIRRORS, sizeof(*m));
 	struct conc_invalidator inv[CONC_INVALIDATORS];
@@ -1467,7 +1452,7 @@ static void concurrent_read_retry_protocol(void **state)
 	spin_lock_destroy(&ctx->err_lock);
 	free(m);
 	free(ctx);
-	task_done(task);
+	test_task_done(task);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1554,7 +1539,7 @@ static void mm_paths_notify(void **state)
 	expect_event(&log, ++calls, MMU_NOTIFY_UNMAP, addr + 12 * PAGE_SIZE, addr + 13 * PAGE_SIZE);
 
 	mmu_interval_notifier_remove(&log.notifier);
-	task_done(task);
+	test_task_done(task);
 }
 
 int main(void)

@@ -88,6 +88,20 @@ void zd_test_expect_bugs(struct zd_test_env *env, unsigned long n, const char *w
 	zd_test_report_clear(env);
 }
 
+struct zd_task *test_task_new(struct zd_test_env *env)
+{
+	struct zd_task *task = zd_task_create(env->sys);
+
+	assert_false(IS_ERR_OR_NULL(task));
+	return task;
+}
+
+/* mmput() frees the task's notifier subscriptions; exiting is enough. */
+void test_task_done(struct zd_task *task)
+{
+	assert_int_equal(zd_task_exit(task), 0);
+}
+
 unsigned long zd_test_seed(void)
 {
 	const char *s = getenv("ZD_SEED");

@@ -55,6 +55,10 @@ void zd_test_report_clear(struct zd_test_env *env);
 /* Acknowledge exactly @n violations and check the report mentions @what. */
 void zd_test_expect_bugs(struct zd_test_env *env, unsigned long n, const char *what);
 
+/* A task on the test's system, and its exit (which must succeed). */
+struct zd_task *test_task_new(struct zd_test_env *env);
+void test_task_done(struct zd_task *task);
+
 unsigned long zd_test_seed(void);
 unsigned long zd_rand(unsigned long *state);
 
