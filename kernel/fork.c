@@ -187,6 +187,8 @@ struct zd_task *zd_task_fork(struct zd_task *parent)
 		mmput(mm);
 		return ERR_PTR(-ENOMEM);
 	}
+	/* The machine-check kill policy is inherited, as task flags are. */
+	child->mce_flags = READ_ONCE(parent->mce_flags);
 	return child;
 }
 

@@ -58,11 +58,14 @@ unsigned long long ktime_get_ns(void)
 
 /* ------------------------------------------------------------------ */
 
+static __thread struct zd_thread *zd_current_thread;
+
 static void *zd_thread_trampoline(void *data)
 {
 	struct zd_thread *t = data;
 	void *ret;
 
+	zd_current_thread = t;
 	/* Readers must be known to RCU before their first read-side section. */
 	rcu_register_thread();
 	ret = t->fn(t->arg);
@@ -82,8 +85,30 @@ int zd_thread_start(struct zd_thread *t, void *(*fn)(void *), void *arg)
 	t->fn = fn;
 	t->arg = arg;
 	t->ret = NULL;
+	atomic_set(&t->sigpending, 0);
 	err = pthread_create(&t->handle, NULL, zd_thread_trampoline, t);
 	return -err;
+}
+
+/** zd_thread_signal() - send @t a signal its interruptible sleeps notice */
+void zd_thread_signal(struct zd_thread *t)
+{
+	atomic_set(&t->sigpending, 1);
+}
+
+/** signal_pending() - has the calling harness thread been signalled? */
+bool signal_pending(void)
+{
+	struct zd_thread *t = zd_current_thread;
+
+	return t && atomic_read(&t->sigpending);
+}
+
+/** flush_signals() - forget the calling thread's pending signal */
+void flush_signals(void)
+{
+	if (zd_current_thread)
+		atomic_set(&zd_current_thread->sigpending, 0);
 }
 
 /** zd_thread_join() - wait for a harness thread; returns what its function returned */

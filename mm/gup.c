@@ -188,6 +188,18 @@ void unpin_user_pages(struct page **pages, unsigned long npages)
 		if (!gup_valid_page(pages[i]))
 			continue;
 		folio = page_folio(pages[i]);
+		/*
+		 * The run of pages of one folio: consecutive subpages (what GUP
+		 * records for a huge leaf) are recognised by address alone, without
+		 * reading a tail's struct page; any other order by page_folio().
+		 */
+		if (folio_test_large(folio)) {
+			struct page *folio_end = folio_page(folio, folio_nr_pages(folio));
+
+			while (i + n < npages && pages[i + n] == pages[i] + n &&
+			       pages[i] + n < folio_end)
+				n++;
+		}
 		while (i + n < npages && pages[i + n] && page_folio(pages[i + n]) == folio)
 			n++;
 		if (is_zero_folio(folio))
@@ -259,6 +271,9 @@ static int check_vma_flags(struct vm_area_struct *vma, unsigned int flags)
 
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
 		return -EFAULT;
+	/* Nothing could revoke a long-term pin of a file's blocks (spec §4.1). */
+	if ((flags & FOLL_LONGTERM) && vma_is_fsdax(vma))
+		return -EOPNOTSUPP;
 	if ((flags & FOLL_ANON) && !vma_is_anonymous(vma))
 		return -EFAULT;
 	if (write) {
@@ -305,7 +320,133 @@ enum follow_result {
 	FOLLOW_GOT,
 	FOLLOW_FAULT,		/* fault it in (or unshare) and try again */
 	FOLLOW_ERROR,
+	FOLLOW_NO_LEAF,		/* no huge leaf here: the PTE level decides */
 };
+
+/*
+ * get_dev_pagemap(pfn, pgmap) of the kernel: a devmap entry holds no
+ * reference, so GUP checks that the pgmap is still live before grabbing
+ * (a dying one fails the GUP); the reference is held while GUP walks pages
+ * of the same pgmap and dropped at the end of the walk.
+ */
+static struct dev_pagemap *get_dev_pagemap_cached(unsigned long pfn, struct dev_pagemap *pgmap)
+{
+	if (pgmap && pgmap_pfn_valid(pgmap, pfn))
+		return pgmap;
+	put_dev_pagemap(pgmap);
+	return get_dev_pagemap(pfn);
+}
+
+/*
+ * A devmap PTE (the elevated scheme's fsdax and device-dax pages): no
+ * reference of its own, so the pgmap must be live; without FOLL_GET or
+ * FOLL_PIN there is nothing to return (the kernel's -EEXIST, skipped).
+ * Called with page_table_lock held, which it drops.
+ */
+static enum follow_result follow_devmap_pte(struct vm_area_struct *vma, pte_t pte,
+					    unsigned int flags, struct page **pagep, int *err)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct dev_pagemap *pgmap;
+	struct page *page = pfn_to_page(pte_pfn(pte));
+
+	if (!(flags & (FOLL_GET | FOLL_PIN))) {
+		spin_unlock(&mm->page_table_lock);
+		*pagep = page;
+		return FOLLOW_GOT;
+	}
+	pgmap = get_dev_pagemap(pte_pfn(pte));
+	if (!pgmap) {
+		spin_unlock(&mm->page_table_lock);
+		*err = -EFAULT;
+		return FOLLOW_ERROR;
+	}
+	*err = try_grab_folio(page_folio(page), 1, flags);
+	spin_unlock(&mm->page_table_lock);
+	put_dev_pagemap(pgmap);
+	if (*err)
+		return FOLLOW_ERROR;
+	*pagep = page;
+	return FOLLOW_GOT;
+}
+
+/*
+ * follow_huge_leaf(): @addr is mapped by a PUD or PMD leaf: grab its page
+ * and the pages after it in the same leaf, up to @max, with one atomic on
+ * the folio (the kernel's follow_huge_pmd() with page_mask), and record
+ * them in @pages.  FOLLOW_NO_LEAF sends the caller to the PTE level.
+ */
+static enum follow_result follow_huge_leaf(struct vm_area_struct *vma, unsigned long addr,
+					   unsigned int flags, struct page **pages,
+					   unsigned long max, unsigned long *nr,
+					   unsigned int *fault_flags, int *err)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pud_t *pudp = pud_offset_lockless(mm, addr);
+	struct dev_pagemap *pgmap = NULL;
+	unsigned long *slot, entry, size, pfn, n, i;
+	struct page *page;
+	pmd_t *pmdp;
+
+	if (!pudp)
+		return FOLLOW_NO_LEAF;
+	if (pud_leaf(pudp_get(pudp))) {
+		slot = &pudp->pud;
+		size = PUD_SIZE;
+	} else {
+		pmdp = pmd_offset_lockless(mm, addr);
+		if (!pmdp || !pmd_leaf(pmdp_get(pmdp)))
+			return FOLLOW_NO_LEAF;
+		slot = &pmdp->pmd;
+		size = PMD_SIZE;
+	}
+	*fault_flags = (flags & FOLL_WRITE) ? FAULT_FLAG_WRITE : 0;
+	spin_lock(&mm->page_table_lock);
+	entry = smp_load_acquire(slot);
+	if (!(entry & _PAGE_PSE)) {
+		/* Zapped meanwhile: whatever is there now, the PTE level sees it. */
+		spin_unlock(&mm->page_table_lock);
+		return FOLLOW_NO_LEAF;
+	}
+	/* FOLL_FORCE follows PROT_NONE leaves, as it does PTEs. */
+	if (!(entry & _PAGE_PRESENT) && !((entry & _PAGE_PROTNONE) && (flags & FOLL_FORCE)))
+		goto fault;
+	/* A file leaf is never COW-shared: a write needs a writable entry. */
+	if ((flags & FOLL_WRITE) && !(entry & _PAGE_RW))
+		goto fault;
+	if ((entry & _PAGE_SPECIAL) && !(entry & _PAGE_DEVMAP)) {
+		spin_unlock(&mm->page_table_lock);
+		*err = -EFAULT;		/* a raw pfn map: no struct page */
+		return FOLLOW_ERROR;
+	}
+	pfn = ((entry & PTE_PFN_MASK) >> PAGE_SHIFT) + ((addr & (size - 1)) >> PAGE_SHIFT);
+	n = min(max, (size - (addr & (size - 1))) >> PAGE_SHIFT);
+	page = pfn_to_page(pfn);
+	if (flags & FOLL_TOUCH)
+		set_bits_release(_PAGE_ACCESSED | ((flags & FOLL_WRITE) ? _PAGE_DIRTY : 0), slot);
+	if ((entry & _PAGE_DEVMAP) && (flags & (FOLL_GET | FOLL_PIN))) {
+		pgmap = get_dev_pagemap(pfn);
+		if (!pgmap) {
+			spin_unlock(&mm->page_table_lock);
+			*err = -EFAULT;
+			return FOLLOW_ERROR;
+		}
+	}
+	/* A devmap leaf without GET/PIN has nothing to hand out; others grab 0. */
+	if (!(entry & _PAGE_DEVMAP) || pgmap)
+		*err = try_grab_folio(page_folio(page), (int)n, flags);
+	spin_unlock(&mm->page_table_lock);
+	put_dev_pagemap(pgmap);
+	if (*err)
+		return FOLLOW_ERROR;
+	for (i = 0; pages && i < n; i++)
+		pages[i] = page + i;
+	*nr = n;
+	return FOLLOW_GOT;
+fault:
+	spin_unlock(&mm->page_table_lock);
+	return FOLLOW_FAULT;
+}
 
 static enum follow_result follow_page_pte(struct vm_area_struct *vma, unsigned long addr,
 					  unsigned int flags, struct page **pagep,
@@ -332,6 +473,8 @@ static enum follow_result follow_page_pte(struct vm_area_struct *vma, unsigned l
 		spin_unlock(&mm->page_table_lock);
 		return FOLLOW_FAULT;
 	}
+	if (pte_devmap(pte))
+		return follow_devmap_pte(vma, pte, flags, pagep, err);
 	if (pte_special(pte)) {
 		if (pte_pfn(pte) != page_to_pfn(NODE_DATA(mm->nid)->zero_page)) {
 			spin_unlock(&mm->page_table_lock);
@@ -362,7 +505,7 @@ static long __get_user_pages(struct mm_struct *mm, unsigned long start, unsigned
 			     unsigned int flags, struct page **pages)
 {
 	struct vm_area_struct *vma = NULL;
-	unsigned long i = 0;
+	unsigned long i = 0, nr;
 	int err = 0;
 
 	while (i < nr_pages) {
@@ -382,10 +525,16 @@ static long __get_user_pages(struct mm_struct *mm, unsigned long start, unsigned
 				break;
 		}
 		for (;;) {
-			enum follow_result r = follow_page_pte(vma, addr, flags, &page, &fault_flags,
-							      &err);
+			enum follow_result r;
 			vm_fault_t ret;
 
+			nr = 1;
+			r = follow_huge_leaf(vma, addr, flags, pages ? pages + i : NULL, nr_pages - i,
+					     &nr, &fault_flags, &err);
+			if (r == FOLLOW_GOT && pages)
+				page = pages[i];
+			if (r == FOLLOW_NO_LEAF)
+				r = follow_page_pte(vma, addr, flags, &page, &fault_flags, &err);
 			if (r == FOLLOW_GOT)
 				break;
 			if (r == FOLLOW_ERROR)
@@ -415,36 +564,49 @@ static long __get_user_pages(struct mm_struct *mm, unsigned long start, unsigned
 		}
 		if (pages)
 			pages[i] = page;
-		i++;
+		i += nr;
 	}
 out:
 	return i ? (long)i : err;
 }
 
-static void unpin_or_put(struct page **pages, long nr, unsigned int flags)
-{
-	long i;
-
-	for (i = 0; i < nr; i++)
-		gup_put_folio(page_folio(pages[i]), 1, flags);
-}
-
 /*
- * FOLL_LONGTERM: pages that may not stay pinned are refused.  Coherent
- * device memory would be migrated to RAM first, fsdax refused with
- * -EOPNOTSUPP; until migration exists (HMM) both give -EOPNOTSUPP here.
+ * FOLL_LONGTERM: a page that may not stay pinned is moved or refused.
+ * Device-coherent memory belongs to its driver, so each such page goes to
+ * RAM and the caller does the whole GUP again (-EAGAIN); anything else
+ * unpinnable (fsdax) is -EOPNOTSUPP.  As the kernel's
+ * check_and_migrate_movable_pages(), a failed migration is -EBUSY.
  */
 static long check_longterm(struct page **pages, long nr, unsigned int flags)
 {
-	long i;
+	bool migrated = false;
+	long i, ret = nr;
 
 	for (i = 0; i < nr; i++) {
-		if (!folio_is_longterm_pinnable(page_folio(pages[i]))) {
-			unpin_or_put(pages, nr, flags);
-			return -EOPNOTSUPP;
+		struct folio *folio = page_folio(pages[i]);
+
+		if (folio_is_longterm_pinnable(folio))
+			continue;
+		if (!folio_is_device_coherent(folio)) {
+			ret = -EOPNOTSUPP;
+			break;
 		}
+		/* Our pin would fail the migration: hold a plain reference. */
+		pages[i] = NULL;
+		folio_get(folio);
+		gup_put_folio(folio, 1, flags);
+		if (migrate_device_coherent_folio(folio)) {
+			ret = -EBUSY;
+			break;
+		}
+		migrated = true;
 	}
-	return nr;
+	if (ret == nr && !migrated)
+		return nr;
+	for (i = 0; i < nr; i++)
+		if (pages[i])
+			gup_put_folio(page_folio(pages[i]), 1, flags);
+	return ret == nr ? -EAGAIN : ret;
 }
 
 static long gup_slow(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
@@ -452,11 +614,13 @@ static long gup_slow(struct mm_struct *mm, unsigned long start, unsigned long nr
 {
 	long ret;
 
-	down_read(&mm->mmap_lock);
-	ret = __get_user_pages(mm, start, nr_pages, flags, pages);
-	up_read(&mm->mmap_lock);
-	if (ret > 0 && (flags & FOLL_LONGTERM) && pages)
-		ret = check_longterm(pages, ret, flags);
+	do {
+		down_read(&mm->mmap_lock);
+		ret = __get_user_pages(mm, start, nr_pages, flags, pages);
+		up_read(&mm->mmap_lock);
+		if (ret > 0 && (flags & FOLL_LONGTERM) && pages)
+			ret = check_longterm(pages, ret, flags);
+	} while (ret == -EAGAIN);
 	return ret;
 }
 
@@ -504,9 +668,11 @@ static long gup_entry(struct mm_struct *mm, unsigned long start, unsigned long n
 		return 0;
 	if (!locked || !*locked)
 		return gup_slow(mm, start, nr_pages, flags, pages);
-	ret = __get_user_pages(mm, start, nr_pages, flags, pages);
-	if (ret > 0 && (flags & FOLL_LONGTERM))
-		ret = check_longterm(pages, ret, flags);
+	do {
+		ret = __get_user_pages(mm, start, nr_pages, flags, pages);
+		if (ret > 0 && (flags & FOLL_LONGTERM))
+			ret = check_longterm(pages, ret, flags);
+	} while (ret == -EAGAIN);
 	return ret;
 }
 
@@ -567,37 +733,78 @@ long pin_user_pages_remote(struct mm_struct *mm, unsigned long start, unsigned l
 
 /*
  * Walk and grab without locks.  Every entry is read once, the folio grabbed,
- * then the PMD and PTE read again: if either changed (a zap, a COW, a
- * migration), the grab is undone with the same mode and the walk stops
- * there, leaving the rest to the slow path.
+ * then the entries read again: if one changed (a zap, a COW, a migration),
+ * the grab is undone with the same mode and the walk stops there, leaving
+ * the rest to the slow path.  The walk descends once per PMD's worth of
+ * PTEs, and a PMD or PUD leaf is grabbed whole.
  */
-static unsigned long gup_fast_range(struct mm_struct *mm, unsigned long start,
-				    unsigned long end, unsigned int flags, struct page **pages)
-{
-	unsigned long addr, nr = 0;
 
-	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		pgd_t pgd = pgdp_get(&mm->pgd[pgd_index(addr)]);
-		pud_t pud;
-		pmd_t *pmdp, pmd;
-		pte_t *ptep, pte;
+/*
+ * gup_fast_pmd_leaf() / gup_fast_pud_leaf(): [@addr, @end) lies in the leaf
+ * @entry read from @slot.  All its pages are grabbed with one atomic on the
+ * folio (refs = pages; a pin adds as many to _pincount), the leaf re-read,
+ * and every subpage recorded.  A devmap leaf (elevated scheme) needs a live
+ * pgmap, and a long-term pin of one goes to the slow path, as in v6.14.
+ * Returns the pages grabbed, 0 to stop the walk.
+ */
+static unsigned long gup_fast_leaf(unsigned long *slot, unsigned long entry,
+				   unsigned long size, unsigned long addr, unsigned long end,
+				   unsigned int flags, struct page **pages,
+				   struct dev_pagemap **pgmap)
+{
+	unsigned long pfn, refs = (end - addr) >> PAGE_SHIFT, i;
+	struct folio *folio;
+	struct page *page;
+
+	if (!(entry & _PAGE_PRESENT) || ((flags & FOLL_WRITE) && !(entry & _PAGE_RW)))
+		return 0;
+	pfn = ((entry & PTE_PFN_MASK) >> PAGE_SHIFT) + ((addr & (size - 1)) >> PAGE_SHIFT);
+	if (entry & _PAGE_DEVMAP) {
+		if (flags & FOLL_LONGTERM)
+			return 0;
+		*pgmap = get_dev_pagemap_cached(pfn, *pgmap);
+		if (!*pgmap)
+			return 0;
+	} else if (entry & _PAGE_SPECIAL) {
+		return 0;
+	}
+	page = pfn_to_page(pfn);
+	folio = try_grab_folio_fast(page, (int)refs, flags);
+	if (!folio)
+		return 0;
+	if (smp_load_acquire(slot) != entry) {
+		__gup_put_folio(folio, (int)refs, flags, true);
+		return 0;
+	}
+	for (i = 0; i < refs; i++)
+		pages[i] = page + i;
+	return refs;
+}
+
+/* The PTEs of [@addr, @end) in the table @pmd points at; returns pages grabbed. */
+static unsigned long gup_fast_pte_range(pmd_t *pmdp, pmd_t pmd, unsigned long addr,
+					unsigned long end, unsigned int flags,
+					struct page **pages, struct dev_pagemap **pgmap)
+{
+	pte_t *ptep = &pmd_table(pmd)[pte_index(addr)];
+	unsigned long nr = 0;
+
+	for (; addr < end; addr += PAGE_SIZE, ptep++) {
+		pte_t pte = ptep_get(ptep);
 		struct folio *folio;
 		struct page *page;
 
-		if (pgd_none(pgd))
+		if (!(pte_val(pte) & _PAGE_PRESENT) || ((flags & FOLL_WRITE) && !pte_write(pte)))
 			break;
-		pud = pudp_get(&pgd_table(pgd)[pud_index(addr)]);
-		if (pud_none(pud) || pud_leaf(pud))
+		if (pte_devmap(pte)) {
+			if (flags & FOLL_LONGTERM)
+				break;
+			*pgmap = get_dev_pagemap_cached(pte_pfn(pte), *pgmap);
+			if (!*pgmap)
+				break;
+		} else if (pte_special(pte)) {
 			break;
-		pmdp = &pud_table(pud)[pmd_index(addr)];
-		pmd = pmdp_get(pmdp);
-		if (pmd_none(pmd) || pmd_leaf(pmd))
-			break;
-		ptep = &pmd_table(pmd)[pte_index(addr)];
-		pte = ptep_get(ptep);
-		if (!(pte_val(pte) & _PAGE_PRESENT) || pte_special(pte) ||
-		    ((flags & FOLL_WRITE) && !pte_write(pte)))
-			break;
+		}
 		page = pfn_to_page(pte_pfn(pte));
 		folio = try_grab_folio_fast(page, 1, flags);
 		if (!folio)
@@ -614,6 +821,49 @@ static unsigned long gup_fast_range(struct mm_struct *mm, unsigned long start,
 		}
 		pages[nr++] = page;
 	}
+	return nr;
+}
+
+static unsigned long gup_fast_range(struct mm_struct *mm, unsigned long start,
+				    unsigned long end, unsigned int flags, struct page **pages)
+{
+	struct dev_pagemap *pgmap = NULL;
+	unsigned long addr = start, next, nr = 0, got;
+
+	while (addr < end) {
+		pgd_t pgd = pgdp_get(&mm->pgd[pgd_index(addr)]);
+		pud_t *pudp, pud;
+		pmd_t *pmdp, pmd;
+
+		if (pgd_none(pgd))
+			break;
+		pudp = &pgd_table(pgd)[pud_index(addr)];
+		pud = pudp_get(pudp);
+		if (pud_none(pud))
+			break;
+		if (pud_leaf(pud)) {
+			next = pud_addr_end(addr, end);
+			got = gup_fast_leaf(&pudp->pud, pud_val(pud), PUD_SIZE, addr, next, flags,
+					    pages + nr, &pgmap);
+		} else {
+			next = pmd_addr_end(addr, end);
+			pmdp = &pud_table(pud)[pmd_index(addr)];
+			pmd = pmdp_get(pmdp);
+			if (pmd_none(pmd))
+				break;
+			if (pmd_leaf(pmd))
+				got = gup_fast_leaf(&pmdp->pmd, pmd_val(pmd), PMD_SIZE, addr, next,
+						    flags, pages + nr, &pgmap);
+			else
+				got = gup_fast_pte_range(pmdp, pmd, addr, next, flags, pages + nr,
+							 &pgmap);
+		}
+		nr += got;
+		if (addr + (got << PAGE_SHIFT) != next)
+			break;
+		addr = next;
+	}
+	put_dev_pagemap(pgmap);
 	if ((flags & FOLL_PIN) && nr)
 		mod_node_state(mm->nid, NR_FOLL_PIN_ACQUIRED, (long)nr);
 	return nr;

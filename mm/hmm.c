@@ -18,8 +18,8 @@
  * point hold outputs, entries from it on still hold the caller's inputs;
  * that stays true when the call fails.
  *
- * zonedev maps everything with PTEs (no THP, hugetlb or PUD leaves), so
- * every output has map order 0.
+ * A PMD or PUD leaf (device-dax, fsdax) is reported with map order 9 or 18;
+ * everything else zonedev maps with PTEs (no THP, no hugetlb), order 0.
  */
 #include <zonedev/hmm.h>
 #include "internal_mm.h"
@@ -126,21 +126,9 @@ static int hmm_vma_fault(struct hmm_vma_walk *walk, struct vm_area_struct *vma,
  */
 static void hmm_migration_entry_wait(struct mm_struct *mm, pte_t *ptep, pte_t pte)
 {
-	struct folio *folio;
-
 	spin_lock(&mm->page_table_lock);
-	if (pte_val(ptep_get(ptep)) != pte_val(pte)) {
-		spin_unlock(&mm->page_table_lock);
-		return;
-	}
-	folio = page_folio(pfn_swap_entry_to_page(pte_to_swp_entry(pte)));
-	if (!folio_try_get(folio)) {
-		spin_unlock(&mm->page_table_lock);
-		return;
-	}
-	spin_unlock(&mm->page_table_lock);
-	folio_wait_locked(folio);
-	folio_put(folio);
+	/* Without a reference, which would fail the migration it waits for. */
+	migration_entry_wait_on_locked(mm, ptep, pte);
 }
 
 /* A page the range's owner can reach itself: report it, never fault it. */
@@ -269,6 +257,61 @@ static int hmm_vma_walk_ptes(struct hmm_vma_walk *walk, struct vm_area_struct *v
 	return 0;
 }
 
+/*
+ * A PMD or PUD leaf maps @addr (hmm_vma_handle_pmd/pud): every page of
+ * [@addr, end of the leaf or @end) comes out with the leaf's pfn, its
+ * permission and its map order (9 or 18), so a device can map it huge too.
+ * -ENOENT if no leaf is there (the PTE level decides); *@next is where the
+ * leaf's part of the range ends.
+ */
+static int hmm_vma_walk_leaf(struct hmm_vma_walk *walk, struct vm_area_struct *vma,
+			     unsigned long addr, unsigned long end, unsigned long *next)
+{
+	const struct hmm_range *range = walk->range;
+	unsigned long entry, size, pfn, cpu_flags, *out, a;
+	unsigned int order, required = 0;
+	pud_t *pudp = pud_offset_lockless(walk->mm, addr);
+	pmd_t *pmdp;
+
+	if (!pudp)
+		return -ENOENT;
+	entry = pud_val(pudp_get(pudp));
+	order = PUD_SHIFT - PAGE_SHIFT;
+	if (!(entry & _PAGE_PSE)) {
+		pmdp = pmd_offset_lockless(walk->mm, addr);
+		if (!pmdp)
+			return -ENOENT;
+		entry = pmd_val(pmdp_get(pmdp));
+		order = PMD_SHIFT - PAGE_SHIFT;
+		if (!(entry & _PAGE_PSE))
+			return -ENOENT;
+	}
+	size = PAGE_SIZE << order;
+	*next = min((addr & ~(size - 1)) + size, end);
+
+	/* PROT_NONE grants nothing; the order is reported all the same. */
+	cpu_flags = 0;
+	if (entry & _PAGE_PRESENT)
+		cpu_flags = HMM_PFN_VALID | ((entry & _PAGE_RW) ? HMM_PFN_WRITE : 0);
+	out = hmm_entry(range, addr);
+	for (a = addr; a < *next && required != HMM_NEED_ALL_BITS; a += PAGE_SIZE, out++)
+		required |= hmm_pte_need_fault(range, *out, cpu_flags);
+	if (required)
+		return hmm_vma_fault(walk, vma, addr, *next, required);
+
+	/* A raw pfn map has no struct page a device could use. */
+	if ((entry & _PAGE_SPECIAL) && !(entry & _PAGE_DEVMAP)) {
+		hmm_pfns_fill(range, addr, *next, HMM_PFN_ERROR);
+		return 0;
+	}
+	cpu_flags |= (unsigned long)order << HMM_PFN_ORDER_SHIFT;
+	pfn = ((entry & PTE_PFN_MASK) >> PAGE_SHIFT) + ((addr & (size - 1)) >> PAGE_SHIFT);
+	out = hmm_entry(range, addr);
+	for (a = addr; a < *next; a += PAGE_SIZE, out++, pfn++)
+		hmm_set_output(out, pfn | cpu_flags);
+	return 0;
+}
+
 /* [@start, @end) of @vma. */
 static int hmm_walk_vma(struct hmm_vma_walk *walk, struct vm_area_struct *vma,
 			unsigned long start, unsigned long end)
@@ -291,8 +334,11 @@ static int hmm_walk_vma(struct hmm_vma_walk *walk, struct vm_area_struct *vma,
 		return 0;
 	}
 	for (addr = start; addr < end; addr = next) {
-		next = min((addr & PMD_MASK) + PMD_SIZE, end);
-		ret = hmm_vma_walk_ptes(walk, vma, addr, next);
+		ret = hmm_vma_walk_leaf(walk, vma, addr, end, &next);
+		if (ret == -ENOENT) {
+			next = pmd_addr_end(addr, end);
+			ret = hmm_vma_walk_ptes(walk, vma, addr, next);
+		}
 		if (ret)
 			return ret;
 	}

@@ -31,6 +31,8 @@ struct zd_system {
 	struct list_head tasks;
 	struct list_head mms;
 	int next_pid;
+	/* vm.memory_failure_early_kill (mm/memory-failure.c) */
+	int memory_failure_early_kill;
 };
 
 static inline struct zd_system *node_system(int nid)

@@ -23,6 +23,24 @@ static inline bool is_zero_pfn_nid(unsigned long pfn, int nid)
 	return pfn == page_to_pfn(node_zero_page(nid));
 }
 
+/**
+ * vma_set_page_prot() - @vma's PTE protection from its flags
+ *
+ * A shared writable mapping whose file wants to hear of the first store to
+ * each page (->page_mkwrite, ->pfn_mkwrite: DAX allocates blocks and tracks
+ * dirty entries there) is mapped read-only, and a write fault makes each
+ * PTE writable (vma_wants_writenotify()).
+ */
+void vma_set_page_prot(struct vm_area_struct *vma)
+{
+	pgprot_t prot = vm_get_page_prot(vma->vm_flags);
+
+	if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE) && vma->vm_ops &&
+	    (vma->vm_ops->page_mkwrite || vma->vm_ops->pfn_mkwrite))
+		prot = __pgprot(pgprot_val(prot) & ~_PAGE_RW);
+	vma->vm_page_prot = prot;
+}
+
 /* The vm_flags -> pgprot table of x86 (protection_map). */
 pgprot_t vm_get_page_prot(unsigned long vm_flags)
 {
@@ -200,13 +218,13 @@ static inline unsigned long table_entry(void *table)
  * Make sure the table below *@slot exists: allocate it unlocked, install it
  * under page_table_lock unless a racing fault got there first.
  */
-static void *table_populate(struct mm_struct *mm, unsigned long *slot)
+void *table_populate(struct mm_struct *mm, unsigned long *slot)
 {
 	unsigned long e = smp_load_acquire(slot);
 	void *table;
 
 	if (e)
-		return __va(e & PTE_PFN_MASK);
+		goto found;
 	table = table_alloc(mm);
 	if (!table)
 		return NULL;
@@ -221,6 +239,10 @@ static void *table_populate(struct mm_struct *mm, unsigned long *slot)
 	spin_unlock(&mm->page_table_lock);
 	if (table)
 		table_free_now(mm, table);
+found:
+	/* A huge leaf maps the whole span: there is no table below it. */
+	if (e & _PAGE_PSE)
+		return ERR_PTR(-EEXIST);
 	return __va(e & PTE_PFN_MASK);
 }
 
@@ -231,13 +253,13 @@ pte_t *pte_alloc(struct mm_struct *mm, unsigned long addr)
 	pmd_t *pmd;
 	pte_t *pte;
 
-	if (!pud)
+	if (IS_ERR_OR_NULL(pud))
 		return NULL;
 	pmd = table_populate(mm, &pud[pud_index(addr)].pud);
-	if (!pmd)
+	if (IS_ERR_OR_NULL(pmd))
 		return NULL;
 	pte = table_populate(mm, &pmd[pmd_index(addr)].pmd);
-	if (!pte)
+	if (IS_ERR_OR_NULL(pte))
 		return NULL;
 	return &pte[pte_index(addr)];
 }
@@ -319,6 +341,7 @@ void zap_page_range(struct mmu_gather *tlb, struct vm_area_struct *vma, unsigned
 	unsigned long addr, next, a;
 	pte_t *pte;
 
+	zap_huge_range(tlb, vma, start, end);
 	for_each_pte_table(mm, addr, next, start, end, pte) {
 		spin_lock(&mm->page_table_lock);
 		for (a = addr; a < next; a += PAGE_SIZE, pte++)
@@ -347,7 +370,8 @@ static void free_table_range(struct mmu_gather *tlb, unsigned long *slot, unsign
 	unsigned long e = *slot, *table, child_span;
 	unsigned int i;
 
-	if (!e)
+	/* A huge leaf is not a table (and was zapped with its VMA). */
+	if (!e || (e & _PAGE_PSE))
 		return;
 	table = __va(e & PTE_PFN_MASK);
 	if (shift > PMD_SHIFT) {
@@ -392,6 +416,57 @@ static bool is_cow_mapping(unsigned long flags)
  * pin keeps seeing the parent's data and the child never sees it change
  * (the CVE-2020-29374 class).
  */
+/**
+ * restore_exclusive_pte() - turn a device-exclusive entry back into the PTE
+ * it replaced
+ * @vma: the VMA at @addr
+ * @folio: the folio, locked by the caller
+ * @page: the page the entry names
+ * @addr: the user address
+ * @ptep: the entry, under page_table_lock
+ * @orig: its value
+ *
+ * The entry kept the mapping's reference and mapcount, so only the PTE
+ * changes.  It is writable again only if the VMA still is and the page is
+ * still this mm's alone (an mprotect meanwhile leaves it read-only).
+ */
+void restore_exclusive_pte(struct vm_area_struct *vma, struct folio *folio, struct page *page,
+			   unsigned long addr, pte_t *ptep, pte_t orig)
+{
+	pte_t pte = pfn_pte(page_to_pfn(page), vma->vm_page_prot);
+
+	(void)addr;
+	(void)orig;
+	VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio);
+	if ((vma->vm_flags & VM_WRITE) && folio_test_anon(folio) &&
+	    test_bit(PG_anon_exclusive, &page->flags)) {
+		if (folio_test_dirty(folio))
+			pte = pte_mkdirty(pte);
+		pte = pte_mkwrite(pte);
+	}
+	set_pte(ptep, pte);
+}
+
+/* fork met a device-exclusive entry whose folio is locked: wait for it. */
+static void wait_exclusive_entry(struct mm_struct *mm, pte_t *ptep)
+{
+	struct folio *folio = NULL;
+	pte_t pte;
+
+	spin_lock(&mm->page_table_lock);
+	pte = ptep_get(ptep);
+	if (is_swap_pte(pte) && is_device_exclusive_entry(pte_to_swp_entry(pte))) {
+		folio = page_folio(pfn_swap_entry_to_page(pte_to_swp_entry(pte)));
+		folio_get(folio);
+	}
+	spin_unlock(&mm->page_table_lock);
+	if (!folio)
+		return;
+	folio_lock(folio);
+	folio_unlock(folio);
+	folio_put(folio);
+}
+
 static int copy_present_page(struct vm_area_struct *dst, pte_t *dst_pte, struct page *page,
 			     unsigned long addr)
 {
@@ -419,7 +494,19 @@ static int copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, 
 		/* copy_nonpresent_pte() */
 		swp_entry_t entry = pte_to_swp_entry(pte);
 
-		if (is_device_private_entry(entry) || is_device_exclusive_entry(entry)) {
+		if (is_device_exclusive_entry(entry)) {
+			/*
+			 * Give the parent its PTE back and copy that: the child
+			 * then shares the page copy-on-write like any other.
+			 */
+			folio = page_folio(pfn_swap_entry_to_page(entry));
+			if (!folio_trylock(folio))
+				return -EAGAIN;
+			restore_exclusive_pte(src, folio, pfn_swap_entry_to_page(entry), addr,
+					      src_pte, pte);
+			folio_unlock(folio);
+			pte = ptep_get(src_pte);
+		} else if (is_device_private_entry(entry)) {
 			page = pfn_swap_entry_to_page(entry);
 			folio = page_folio(page);
 			folio_get(folio);
@@ -440,8 +527,10 @@ static int copy_one_pte(struct vm_area_struct *dst, struct vm_area_struct *src, 
 				set_pte(src_pte, pte);
 			}
 		}
-		set_pte(dst_pte, pte);
-		return 0;
+		if (!pte_present(pte)) {
+			set_pte(dst_pte, pte);
+			return 0;
+		}
 	}
 	page = vm_normal_page(src, pte);
 	if (!page) {
@@ -503,14 +592,30 @@ int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 			err = -ENOMEM;
 			break;
 		}
+		a = addr;
+retry:
 		spin_lock(&src_mm->page_table_lock);
 		if (dst_mm != src_mm)
 			spin_lock(&dst_mm->page_table_lock);
-		for (a = addr; a < next && !err; a += PAGE_SIZE)
-			err = copy_one_pte(dst, src, dst_pte++, src_pte++, a);
+		for (; a < next && !err; a += PAGE_SIZE)
+			err = copy_one_pte(dst, src, dst_pte + ((a - addr) >> PAGE_SHIFT),
+					   src_pte + ((a - addr) >> PAGE_SHIFT), a);
 		if (dst_mm != src_mm)
 			spin_unlock(&dst_mm->page_table_lock);
 		spin_unlock(&src_mm->page_table_lock);
+		if (err == -EAGAIN) {
+			/*
+			 * A device-exclusive page whose lock is held (its driver
+			 * is making it exclusive, or a CPU fault restores it):
+			 * wait for the lock without the page-table locks, then
+			 * copy that entry again.  The kernel fails the fork with
+			 * -ENOMEM here; waiting is what a caller would want.
+			 */
+			a -= PAGE_SIZE;
+			err = 0;
+			wait_exclusive_entry(src_mm, src_pte + ((a - addr) >> PAGE_SHIFT));
+			goto retry;
+		}
 	}
 	if (cow)
 		mmu_notifier_invalidate_range_end(&range);
@@ -534,6 +639,7 @@ void change_protection(struct vm_area_struct *vma, unsigned long start, unsigned
 
 	mmu_notifier_range_init(&range, MMU_NOTIFY_PROTECTION_VMA, 0, mm, start, end);
 	mmu_notifier_invalidate_range_start(&range);
+	change_huge_range(vma, start, end, newprot);
 	for_each_pte_table(mm, addr, next, start, end, pte) {
 		spin_lock(&mm->page_table_lock);
 		for (a = addr; a < next; a += PAGE_SIZE, pte++) {
@@ -546,12 +652,18 @@ void change_protection(struct vm_area_struct *vma, unsigned long start, unsigned
 				swp_entry_t entry = pte_to_swp_entry(old);
 
 				if (!(pgprot_val(newprot) & _PAGE_RW)) {
+					unsigned long pfn = swp_offset_pfn(entry);
+
 					if (is_writable_migration_entry(entry))
-						set_pte(pte, swp_entry_to_pte(make_readable_migration_entry(
-							swp_offset_pfn(entry))));
+						/* An anonymous page stays this mm's alone. */
+						entry = folio_test_anon(page_folio(pfn_to_page(pfn))) ?
+							make_readable_exclusive_migration_entry(pfn) :
+							make_readable_migration_entry(pfn);
 					else if (is_writable_device_private_entry(entry))
-						set_pte(pte, swp_entry_to_pte(make_readable_device_private_entry(
-							swp_offset_pfn(entry))));
+						entry = make_readable_device_private_entry(pfn);
+					else if (is_writable_device_exclusive_entry(entry))
+						entry = make_readable_device_exclusive_entry(pfn);
+					set_pte(pte, swp_entry_to_pte(entry));
 				}
 				continue;
 			}
@@ -581,7 +693,8 @@ int move_page_tables(struct vm_area_struct *vma, unsigned long old_addr,
 
 	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, mm, old_addr, old_addr + len);
 	mmu_notifier_invalidate_range_start(&range);
-	for (off = 0; off < len; off += PAGE_SIZE) {
+	err = move_huge_range(vma, old_addr, new_vma, new_addr, len);
+	for (off = 0; off < len && !err; off += PAGE_SIZE) {
 		pte_t *src = pte_offset_lockless(mm, old_addr + off), *dst;
 		pte_t pte;
 
@@ -733,6 +846,24 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 		return 0;
 	}
 	if (vma->vm_flags & VM_SHARED) {
+		vm_fault_t (*mkwrite)(struct vm_fault *vmf) = NULL;
+
+		/* wp_page_shared / wp_pfn_shared: the file decides (DAX allocates). */
+		if (vma->vm_ops)
+			mkwrite = page ? vma->vm_ops->page_mkwrite : vma->vm_ops->pfn_mkwrite;
+		if (mkwrite) {
+			vm_fault_t ret;
+
+			spin_unlock(&mm->page_table_lock);
+			ret = mkwrite(vmf);
+			if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))
+				return ret;
+			spin_lock(&mm->page_table_lock);
+			if (pte_val(ptep_get(vmf->pte)) != pte_val(entry)) {
+				spin_unlock(&mm->page_table_lock);
+				return 0;
+			}
+		}
 		set_pte(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(entry))));
 		spin_unlock(&mm->page_table_lock);
 		return 0;
@@ -776,29 +907,40 @@ static vm_fault_t do_fault(struct vm_fault *vmf)
 
 	if (!vma->vm_ops->fault)
 		return VM_FAULT_SIGBUS;
+	if (write && !(vma->vm_flags & VM_SHARED)) {
+		/*
+		 * do_cow_fault(): the private copy exists before ->fault, so a
+		 * DAX file can fill it straight from its block
+		 * (VM_FAULT_DONE_COW) without handing out a page.
+		 */
+		struct folio *new;
+
+		if (anon_vma_prepare(vma))
+			return VM_FAULT_OOM;
+		new = __folio_alloc_node(GFP_HIGHUSER_MOVABLE, 0, mm->nid);
+		if (!new)
+			return VM_FAULT_OOM;
+		vmf->cow_page = &new->page;
+		ret = vma->vm_ops->fault(vmf);
+		if (ret & VM_FAULT_DONE_COW)
+			return install_new_anon(vmf, new, __pte(0));
+		if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) {
+			folio_put(new);
+			return ret;
+		}
+		folio = page_folio(vmf->page);
+		if (ret & VM_FAULT_LOCKED)
+			folio_unlock(folio);
+		memcpy(folio_address(new), folio_address(folio), PAGE_SIZE);
+		folio_put(folio);
+		return install_new_anon(vmf, new, __pte(0));
+	}
 	ret = vma->vm_ops->fault(vmf);
 	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))
 		return ret;
 	folio = page_folio(vmf->page);
 	if (ret & VM_FAULT_LOCKED)
 		folio_unlock(folio);
-
-	if (write && !(vma->vm_flags & VM_SHARED)) {
-		struct folio *new;
-
-		if (anon_vma_prepare(vma)) {
-			folio_put(folio);
-			return VM_FAULT_OOM;
-		}
-		new = __folio_alloc_node(GFP_HIGHUSER_MOVABLE, 0, mm->nid);
-		if (!new) {
-			folio_put(folio);
-			return VM_FAULT_OOM;
-		}
-		memcpy(folio_address(new), folio_address(folio), PAGE_SIZE);
-		folio_put(folio);
-		return install_new_anon(vmf, new, __pte(0));
-	}
 
 	entry = pte_mkyoung(pfn_pte(folio_pfn(folio), vma->vm_page_prot));
 	if (write)
@@ -818,8 +960,45 @@ static vm_fault_t do_fault(struct vm_fault *vmf)
 }
 
 /*
+ * A CPU access to a device-exclusive page revokes the device's claim: the
+ * mirrors hear MMU_NOTIFY_EXCLUSIVE (owner NULL) and the PTE comes back,
+ * under the folio lock that make_device_exclusive() also takes.
+ */
+static vm_fault_t remove_device_exclusive_entry(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *page = pfn_swap_entry_to_page(pte_to_swp_entry(vmf->orig_pte));
+	struct folio *folio = page_folio(page);
+	struct mmu_notifier_range range;
+
+	spin_lock(&mm->page_table_lock);
+	if (pte_val(ptep_get(vmf->pte)) != pte_val(vmf->orig_pte)) {
+		spin_unlock(&mm->page_table_lock);
+		return 0;	/* someone restored it already */
+	}
+	/* The entry holds a reference: the folio is alive while we look. */
+	folio_get(folio);
+	spin_unlock(&mm->page_table_lock);
+
+	folio_lock(folio);
+	mmu_notifier_range_init_owner(&range, MMU_NOTIFY_EXCLUSIVE, 0, mm, vmf->address,
+				      vmf->address + PAGE_SIZE, NULL);
+	mmu_notifier_invalidate_range_start(&range);
+	spin_lock(&mm->page_table_lock);
+	if (pte_val(ptep_get(vmf->pte)) == pte_val(vmf->orig_pte))
+		restore_exclusive_pte(vma, folio, page, vmf->address, vmf->pte, vmf->orig_pte);
+	spin_unlock(&mm->page_table_lock);
+	mmu_notifier_invalidate_range_end(&range);
+	folio_unlock(folio);
+	folio_put(folio);
+	return 0;
+}
+
+/*
  * A non-present entry: wait out a migration, send a device-private page
- * back to RAM through its driver, or fail on poison.
+ * back to RAM through its driver, take a device-exclusive page back, or
+ * fail on poison.
  */
 static vm_fault_t do_swap_page(struct vm_fault *vmf)
 {
@@ -830,7 +1009,9 @@ static vm_fault_t do_swap_page(struct vm_fault *vmf)
 
 	if (is_hwpoison_entry(entry))
 		return VM_FAULT_HWPOISON;
-	if (!is_pfn_swap_entry(entry) || is_device_exclusive_entry(entry))
+	if (is_device_exclusive_entry(entry))
+		return remove_device_exclusive_entry(vmf);
+	if (!is_pfn_swap_entry(entry))
 		return VM_FAULT_SIGBUS;
 
 	page = pfn_swap_entry_to_page(entry);
@@ -839,20 +1020,21 @@ static vm_fault_t do_swap_page(struct vm_fault *vmf)
 		spin_unlock(&mm->page_table_lock);
 		return 0;	/* changed under us: retry */
 	}
+	/*
+	 * Migration holds the folio lock until the new PTE is in; a locked
+	 * device-private page is being migrated too.  Either way wait
+	 * without a reference, which would make that migration fail.
+	 */
+	if (is_migration_entry(entry) || !trylock_page(page)) {
+		migration_entry_wait_on_locked(mm, vmf->pte, vmf->orig_pte);
+		return 0;
+	}
 	/* The entry holds a reference, so the page is alive: take our own. */
 	get_page(page);
 	spin_unlock(&mm->page_table_lock);
-
-	if (is_migration_entry(entry)) {
-		/* Migration holds the folio lock until the new PTE is in. */
-		folio_wait_locked(page_folio(page));
-	} else if (trylock_page(page)) {
-		vmf->page = page;
-		ret = page_pgmap(page)->ops->migrate_to_ram(vmf);
-		unlock_page(page);
-	} else {
-		wait_on_page_locked(page);
-	}
+	vmf->page = page;
+	ret = page_pgmap(page)->ops->migrate_to_ram(vmf);
+	unlock_page(page);
 	put_page(page);
 	return ret;
 }
@@ -875,12 +1057,14 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address, un
 		.pgoff = linear_page_index(vma, address),
 		.flags = flags,
 	};
+	vm_fault_t ret;
 	pte_t entry;
 
 	count_node_event(mm->nid, PGFAULT);
-	vmf.pte = pte_alloc(mm, address);
-	if (!vmf.pte)
-		return VM_FAULT_OOM;
+	/* The PUD and PMD levels: huge faults and huge leaves, then the PTE slot. */
+	ret = handle_huge_levels(&vmf);
+	if (ret != VM_FAULT_FALLBACK)
+		return ret;
 	spin_lock(&mm->page_table_lock);
 	entry = ptep_get(vmf.pte);
 	vmf.orig_pte = entry;
@@ -906,4 +1090,270 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address, un
 	ptep_set_young_dirty(vmf.pte, flags & FAULT_FLAG_WRITE);
 	spin_unlock(&mm->page_table_lock);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Device memory mapped by ->fault: vmf_insert_*()                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A write fault over a present PTE of the same pfn: young, dirty, and
+ * writable if the VMA is.  Bits are only added, atomically with a CPU's.
+ */
+static void pte_upgrade_write(struct vm_area_struct *vma, pte_t *ptep)
+{
+	unsigned long bits = _PAGE_ACCESSED | _PAGE_DIRTY;
+
+	if (vma->vm_flags & VM_WRITE)
+		bits |= _PAGE_RW;
+	set_bits_release(bits, &ptep->pte);
+}
+
+/*
+ * insert_page(): map @page at @addr with a reference and a mapcount, as a
+ * file page.  A present PTE of the same page is upgraded by a write fault;
+ * a non-present one (migration, poison) is never mistaken for the page:
+ * -EBUSY, and the fault is retried.  Another present pfn is -EFAULT.
+ */
+static int insert_page(struct vm_area_struct *vma, unsigned long addr, struct page *page,
+		       bool write)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct folio *folio = page_folio(page);
+	pte_t *ptep, old, entry;
+	int err = 0;
+
+	/* validate_page_before_insert(): only pages a file may map. */
+	if (folio_test_anon(folio) || PageTable(page) || PageBuddy(page))
+		return -EINVAL;
+	if (unlikely(folio_ref_count(folio) <= 0)) {
+		__vm_bug_page(page, "inserting a page at refcount 0", __func__, __LINE__);
+		return -EINVAL;
+	}
+	ptep = pte_alloc(mm, addr);
+	if (!ptep)
+		return -ENOMEM;
+	spin_lock(&mm->page_table_lock);
+	old = ptep_get(ptep);
+	if (!pte_none(old)) {
+		if (!write || !pte_present(old))
+			err = -EBUSY;
+		else if (pte_pfn(old) != page_to_pfn(page))
+			err = -EFAULT;
+		else
+			pte_upgrade_write(vma, ptep);
+		spin_unlock(&mm->page_table_lock);
+		return err;
+	}
+	folio_get(folio);
+	inc_mm_counter(mm, mm_counter(folio));
+	folio_add_file_rmap_pte(folio, page, vma);
+	entry = pfn_pte(page_to_pfn(page), vma->vm_page_prot);
+	if (write)
+		entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(entry)), vma);
+	set_pte(ptep, entry);
+	spin_unlock(&mm->page_table_lock);
+	return 0;
+}
+
+/**
+ * vmf_insert_page_mkwrite() - map a device page from ->fault (zero scheme)
+ * @vmf: the fault
+ * @page: the page; the mapping takes its own reference and mapcount
+ * @write: a write fault: the PTE is made young, dirty and writable (an
+ *	existing read-only PTE of @page is upgraded)
+ *
+ * Return: VM_FAULT_NOPAGE (also when another fault mapped the address
+ * first), VM_FAULT_OOM, or VM_FAULT_SIGBUS for an address outside the
+ * VMA, a page that cannot be mapped this way, or another page in the way.
+ */
+vm_fault_t vmf_insert_page_mkwrite(struct vm_fault *vmf, struct page *page, bool write)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	int err;
+
+	if (!page || vmf->address < vma->vm_start || vmf->address >= vma->vm_end)
+		return VM_FAULT_SIGBUS;
+	err = insert_page(vma, vmf->address & PAGE_MASK, page, write);
+	if (err == -ENOMEM)
+		return VM_FAULT_OOM;
+	if (err < 0 && err != -EBUSY)
+		return VM_FAULT_SIGBUS;
+	return VM_FAULT_NOPAGE;
+}
+
+/*
+ * insert_pfn(): a special PTE for @pfn, devmap if it has struct pages that
+ * the mapping must not reference (elevated scheme), taking nothing.
+ */
+static vm_fault_t insert_pfn(struct vm_area_struct *vma, unsigned long addr, pfn_t pfn,
+			     bool mkwrite)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pte_t *ptep, old, entry;
+
+	ptep = pte_alloc(mm, addr);
+	if (!ptep)
+		return VM_FAULT_OOM;
+	spin_lock(&mm->page_table_lock);
+	old = ptep_get(ptep);
+	if (!pte_none(old)) {
+		/* Upgrade only our own present entry; leave anything else alone. */
+		if (mkwrite && pte_present(old) && pte_pfn(old) == pfn_t_to_pfn(pfn))
+			pte_upgrade_write(vma, ptep);
+		spin_unlock(&mm->page_table_lock);
+		return VM_FAULT_NOPAGE;
+	}
+	entry = pfn_pte(pfn_t_to_pfn(pfn), vma->vm_page_prot);
+	entry = pfn_t_devmap(pfn) ? pte_mkdevmap(entry) : pte_mkspecial(entry);
+	if (mkwrite)
+		entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(entry)), vma);
+	set_pte(ptep, entry);
+	spin_unlock(&mm->page_table_lock);
+	return VM_FAULT_NOPAGE;
+}
+
+static vm_fault_t __vm_insert_mixed(struct vm_area_struct *vma, unsigned long addr, pfn_t pfn,
+				    bool mkwrite)
+{
+	unsigned long raw = pfn_t_to_pfn(pfn);
+	int err;
+
+	addr &= PAGE_MASK;
+	if (addr < vma->vm_start || addr >= vma->vm_end)
+		return VM_FAULT_SIGBUS;
+	/*
+	 * A devmap pfn, a raw pfn map, or a pfn without a struct page gets a
+	 * special entry; a mixed map of a real page maps it refcounted.
+	 */
+	if (pfn_t_devmap(pfn) || (vma->vm_flags & VM_PFNMAP) || !pfn_valid(raw))
+		return insert_pfn(vma, addr, pfn, mkwrite);
+	err = insert_page(vma, addr, pfn_to_page(raw), mkwrite);
+	if (err == -ENOMEM)
+		return VM_FAULT_OOM;
+	if (err < 0 && err != -EBUSY)
+		return VM_FAULT_SIGBUS;
+	return VM_FAULT_NOPAGE;
+}
+
+/**
+ * vmf_insert_mixed() - map @pfn at @addr from ->fault (elevated scheme)
+ *
+ * A devmap pfn_t (PFN_DEV|PFN_MAP) gets a devmap PTE: no reference, no
+ * mapcount, and vm_normal_page() does not see it.
+ *
+ * Return: VM_FAULT_NOPAGE, VM_FAULT_OOM, or VM_FAULT_SIGBUS for an
+ * address outside @vma.
+ */
+vm_fault_t vmf_insert_mixed(struct vm_area_struct *vma, unsigned long addr, pfn_t pfn)
+{
+	return __vm_insert_mixed(vma, addr, pfn, false);
+}
+
+/** vmf_insert_mixed_mkwrite() - vmf_insert_mixed() for a write fault */
+vm_fault_t vmf_insert_mixed_mkwrite(struct vm_area_struct *vma, unsigned long addr, pfn_t pfn)
+{
+	return __vm_insert_mixed(vma, addr, pfn, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* Unmapping a file's pages from every mm: unmap_mapping_range()       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * [@s, @e) of @vma, without the anonymous (COW) copies when @even_cows is
+ * false: only the PTEs that still map the file's own pages go.
+ */
+static void zap_file_pages(struct mmu_gather *tlb, struct vm_area_struct *vma, unsigned long s,
+			   unsigned long e, bool even_cows)
+{
+	unsigned long a;
+
+	if (even_cows || !is_cow_mapping(vma->vm_flags)) {
+		zap_page_range(tlb, vma, s, e);
+		return;
+	}
+	zap_huge_range(tlb, vma, s, e);		/* leaves are never anonymous */
+	for (a = s; a < e; a += PAGE_SIZE) {
+		pte_t *ptep = pte_offset_lockless(vma->vm_mm, a), pte;
+
+		if (!ptep) {
+			a = min(ALIGN(a + 1, PMD_SIZE), e) - PAGE_SIZE;
+			continue;
+		}
+		pte = ptep_get(ptep);
+		if (pte_none(pte) || (pte_present(pte) && !pte_special(pte) &&
+				      PageAnon(pfn_to_page(pte_pfn(pte)))))
+			continue;
+		zap_page_range(tlb, vma, a, a + PAGE_SIZE);
+	}
+}
+
+/**
+ * unmap_mapping_pages() - unmap pages [@start, @start + @nr) of @mapping
+ *	from every VMA that maps them, in every mm
+ * @mapping: the file's address_space
+ * @start: first page index
+ * @nr: how many; 0 means to the end of the file
+ * @even_cows: also drop the private COW copies of those pages
+ *
+ * What truncate, hole punching and device removal do before the pages
+ * change hands.  Runs under the mapping's i_mmap lock (VMAs on i_mmap
+ * keep their page tables meanwhile), each VMA's part inside an mmu
+ * notifier range; the mappings' references go after a grace period.  The
+ * caller makes sure no new mapping can appear (invalidate_lock, or a dead
+ * device whose faults fail).
+ */
+void unmap_mapping_pages(struct address_space *mapping, pgoff_t start, pgoff_t nr,
+			 bool even_cows)
+{
+	pgoff_t last = nr ? start + nr - 1 : ULONG_MAX;
+	struct vm_area_struct *vma;
+
+	if (!mapping || (nr && start + nr < start))
+		return;
+	mutex_lock(&mapping->i_mmap_lock);
+	list_for_each_entry(vma, &mapping->i_mmap, shared) {
+		pgoff_t vba = vma->vm_pgoff, vea = vba + vma_pages(vma) - 1;
+		struct mmu_notifier_range range;
+		struct mmu_gather tlb;
+		unsigned long s, e;
+
+		if (vea < start || vba > last)
+			continue;
+		s = vma->vm_start + ((max(start, vba) - vba) << PAGE_SHIFT);
+		e = vma->vm_start + ((min(last, vea) - vba + 1) << PAGE_SHIFT);
+		mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, vma->vm_mm, s, e);
+		mmu_notifier_invalidate_range_start(&range);
+		tlb_gather_mmu(&tlb, vma->vm_mm);
+		zap_file_pages(&tlb, vma, s, e, even_cows);
+		tlb_finish_mmu(&tlb);
+		mmu_notifier_invalidate_range_end(&range);
+	}
+	mutex_unlock(&mapping->i_mmap_lock);
+}
+
+/**
+ * unmap_mapping_range() - unmap_mapping_pages() by bytes
+ * @mapping: the file's address_space
+ * @holebegin: first byte (rounded down to a page)
+ * @holelen: bytes (rounded up); 0 means to the end of the file
+ * @even_cows: also drop private COW copies
+ */
+void unmap_mapping_range(struct address_space *mapping, loff_t const holebegin,
+			 loff_t const holelen, int even_cows)
+{
+	pgoff_t start, nr = 0;
+
+	if (holebegin < 0 || holelen < 0)
+		return;
+	start = (pgoff_t)holebegin >> PAGE_SHIFT;
+	if (holelen) {
+		pgoff_t end = ((pgoff_t)holebegin + (pgoff_t)holelen + PAGE_SIZE - 1) >> PAGE_SHIFT;
+
+		nr = end > start ? end - start : 0;
+		if (!nr)
+			return;
+	}
+	unmap_mapping_pages(mapping, start, nr, even_cows);
 }

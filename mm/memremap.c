@@ -791,6 +791,18 @@ static int audit_head(struct dev_pagemap *pgmap, struct page *head, long *alloca
 	int ref = page_ref_count(head), bad = 0;
 	unsigned long i, ntails = min(pgmap_vmemmap_nr(pgmap), 64UL);
 
+	/*
+	 * fsdax builds a PMD folio while a PMD entry owns its pages (fs/dax.c):
+	 * its tails are audited with their head.
+	 */
+	if (pgmap->type == MEMORY_DEVICE_FS_DAX && PageTail(head)) {
+		struct page *h = compound_head(head);
+
+		if (h->pgmap != pgmap || page_ref_count(head))
+			return pgmap_bad(out, pgmap, head, "fsdax tail with a refcount or a foreign head");
+		return 0;
+	}
+
 	if (page_zonenum(head) != ZONE_DEVICE || page_to_nid(head) != pgmap->nid ||
 	    head->pgmap != pgmap || PageTail(head))
 		return pgmap_bad(out, pgmap, head, "head page with wrong zone, node or pgmap");
@@ -802,15 +814,41 @@ static int audit_head(struct dev_pagemap *pgmap, struct page *head, long *alloca
 			(*allocated)++;
 		if (pgmap->type == MEMORY_DEVICE_GENERIC && ref < 1)
 			bad += pgmap_bad(out, pgmap, head, "GENERIC page below its idle refcount 1");
-		if (pgmap_refs_per_allocation(pgmap) && !ref && PageLocked(head))
-			bad += pgmap_bad(out, pgmap, head, "free device page left locked");
+		if (pgmap_refs_per_allocation(pgmap) && PageLocked(head))
+			bad += pgmap_bad(out, pgmap, head, ref ?
+					 "I4: device page left locked after allocation or migration" :
+					 "I4: free device page left locked");
 	} else {
 		if (ref < 1)
 			bad += pgmap_bad(out, pgmap, head, "device page below its idle refcount 1");
 		if (pgmap_devmap_managed(pgmap) && pgmap->type != MEMORY_DEVICE_FS_DAX && ref >= 2)
 			(*allocated)++;
-		if (ref == 1 && PageLocked(head))
-			bad += pgmap_bad(out, pgmap, head, "idle device page left locked");
+		if (PageLocked(head) && (ref == 1 || pgmap_refs_per_allocation(pgmap)))
+			bad += pgmap_bad(out, pgmap, head, ref == 1 ?
+					 "I4: idle device page left locked" :
+					 "I4: device page left locked after allocation or migration");
+	}
+	/* Nothing can pin through a PTE that never maps it (GUP migrates it back). */
+	if (pgmap->type == MEMORY_DEVICE_PRIVATE && folio_maybe_dma_pinned((struct folio *)head))
+		bad += pgmap_bad(out, pgmap, head, "I2: device-private page pinned");
+	/*
+	 * Refcounts against mappings and pins (spec fsdax_devdax.md §8, 14,
+	 * 15 and 19): the head covers its idle count, every mapping (zero
+	 * scheme; the elevated scheme maps fsdax/devdax without rmap, so none
+	 * may be counted) and every pin of a large folio.
+	 */
+	if (pgmap->type == MEMORY_DEVICE_GENERIC || pgmap->type == MEMORY_DEVICE_FS_DAX) {
+		struct folio *folio = (struct folio *)head;
+		int maps = folio_mapcount(folio);
+		int pins = folio_test_large(folio) ? atomic_read(&folio->_pincount) : 0;
+		int idle = READ_ONCE(pgmap->state) == ZD_PGMAP_LIVE ? idle_count(pgmap) : 0;
+
+		if (maps < 0 || pins < 0)
+			bad += pgmap_bad(out, pgmap, head, "negative mapcount or pincount");
+		else if (pgmap->scheme == ZD_REFCOUNT_ELEVATED && maps)
+			bad += pgmap_bad(out, pgmap, head, "devmap page with a mapcount (elevated scheme maps without rmap)");
+		else if (ref < idle + maps + pins)
+			bad += pgmap_bad(out, pgmap, head, "refcount below idle + mappings + pins");
 	}
 	for (i = 1; i < ntails; i++) {
 		struct page *tail = head + i;
@@ -836,7 +874,7 @@ static int audit_pgmap(struct dev_pagemap *pgmap, FILE *out)
 		char msg[160];
 
 		snprintf(msg, sizeof(msg),
-			 "page_free called %ld times for %ld allocations, but %ld pages are allocated",
+			 "I3: page_free called %ld times for %ld allocations, but %ld pages are allocated",
 			 frees, inits, allocated);
 		bad += pgmap_bad(out, pgmap, NULL, msg);
 	}
@@ -850,7 +888,7 @@ static int audit_pgmap(struct dev_pagemap *pgmap, FILE *out)
 		char msg[200];
 
 		snprintf(msg, sizeof(msg),
-			 "pgmap reference count %lu, expected %lu (1 initial + %lu per unit + %ld allocated + %ld lookups)",
+			 "I3: pgmap reference count %lu, expected %lu (1 initial + %lu per unit + %ld allocated + %ld lookups)",
 			 have, expect, pgmap->nr_map_refs,
 			 pgmap_refs_per_allocation(pgmap) ? allocated : 0L, lookups);
 		bad += pgmap_bad(out, pgmap, NULL, msg);

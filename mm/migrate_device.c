@@ -19,8 +19,9 @@
  *
  * migrate_device_range()/_pfns() evict device pages by pfn: try_to_migrate()
  * unmaps them from every mm through the rmap and finalize restores through
- * it too.  Not modelled: try_to_migrate() for migrate_vma_setup() (a page
- * still mapped elsewhere, e.g. after fork, is not migrated), page-cache migration (only anonymous sources move),
+ * it too, and so does migrate_vma_setup() for an anonymous page still
+ * mapped by other mms (shared with a child since fork).  Not modelled:
+ * page-cache migration (only anonymous sources move),
  * THP, and the young/dirty bits of migration entries (the model's swap PTEs
  * do not carry them: restored PTEs come back old and clean, with PG_dirty on
  * the folio keeping the data safe).
@@ -32,6 +33,55 @@
 #include "internal_mm.h"
 
 #define VM_SPECIAL	(VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)
+
+/*
+ * On a source collected by migrate_vma_setup() while try_to_migrate() put
+ * migration entries for it outside the migrating VMA: restoring or
+ * finalizing it takes an rmap walk.  Only the migration, which holds the
+ * folio lock, sets or clears it.
+ */
+#define PG_migrate_rmap	PG_private_2
+
+/**
+ * migration_entry_wait_on_locked() - sleep until the folio behind a swap
+ *	entry is unlocked, holding no reference to it
+ * @mm: the address space; the caller holds its page_table_lock, which this
+ *	drops
+ * @ptep: the entry's slot
+ * @pte: the migration (or device-private) entry the caller found there
+ *
+ * For faults on a migration entry, and on a device-private entry whose
+ * folio somebody else has locked.  A waiter holding a reference would fail
+ * the migration's refcount check (migrate_vma_unmap(), the pin check of
+ * migrate_device_unmap()): the migration gives up, is retried, and meets
+ * the next waiter, for as long as the page is being touched, the livelock
+ * the kernel's put_and_wait_on_page_locked() ended.  So the waiter gets on
+ * the folio's wait queue while the entry, under the page-table lock, still
+ * proves the folio alive and locked, and sleeps once without a reference;
+ * any wake-up returns, and the caller retries whatever it was doing.
+ */
+void migration_entry_wait_on_locked(struct mm_struct *mm, pte_t *ptep, pte_t pte)
+{
+	struct wait_var_bucket *b;
+	struct folio *folio;
+	bool locked;
+
+	if (pte_val(ptep_get(ptep)) != pte_val(pte)) {
+		spin_unlock(&mm->page_table_lock);
+		return;
+	}
+	folio = page_folio(pfn_swap_entry_to_page(pte_to_swp_entry(pte)));
+	b = __var_waitqueue(folio);
+	__wait_var_prepare(b);
+	/* As folio_wait_locked(): announce the waiter, then look at the lock. */
+	set_bit(PG_waiters, &folio->flags);
+	smp_mb__after_atomic();
+	locked = test_bit(PG_locked, &folio->flags);
+	spin_unlock(&mm->page_table_lock);
+	if (locked)
+		__wait_var_sleep(b);
+	__wait_var_finish(b);
+}
 
 static inline unsigned long migrate_addr(const struct migrate_vma *migrate, unsigned long i)
 {
@@ -92,6 +142,13 @@ static unsigned long migrate_collect_one(struct migrate_vma *migrate, unsigned l
 	swp_entry_t entry;
 	pte_t *ptep, pte;
 
+	/*
+	 * A PMD or PUD leaf maps device-dax or fsdax memory, which is never
+	 * migrated: skipped, as migrate_vma_collect_pmd() skips every huge
+	 * entry that is not an anonymous THP.
+	 */
+	if (huge_leaf_order(mm, addr))
+		return 0;
 	ptep = pte_offset_lockless(mm, addr);
 	if (!ptep)
 		return migrate_hole(migrate);
@@ -271,10 +328,14 @@ unlock:
 	spin_unlock(&mm->page_table_lock);
 }
 
+static void try_to_migrate(struct folio *folio);
+static void remove_migration_ptes(struct folio *src, struct folio *dst);
+
 /*
- * The second half of setup: give up on collected pages that are still
- * mapped elsewhere or carry references beyond ours and the mappings' (a
- * pin), putting their PTEs back.  Returns the entries still migrating.
+ * The second half of setup: unmap collected pages from the other mms that
+ * map them, and give up on those that stay mapped or carry references
+ * beyond ours and the mappings' (a pin), putting their PTEs back.
+ * Returns the entries still migrating.
  */
 static unsigned long migrate_vma_unmap(struct migrate_vma *migrate)
 {
@@ -290,11 +351,24 @@ static unsigned long migrate_vma_unmap(struct migrate_vma *migrate)
 			continue;
 		}
 		folio = page_folio(page);
-		/* No try_to_migrate(): other mappings keep the page here. */
+		/*
+		 * Still mapped elsewhere (shared with a child since fork): the
+		 * rmap replaces those mappings by migration entries too, and
+		 * they must come back through it.  Our VMA, kept by mmap_lock,
+		 * holds the folio's anon_vma for the walks.
+		 */
+		if (page_mapcount(page) && folio_test_anon(folio)) {
+			set_bit(PG_migrate_rmap, &folio->flags);
+			try_to_migrate(folio);
+		}
 		if (page_mapcount(page) ||
 		    folio_ref_count(folio) - migrate_expected_refs(migrate->fault_page, folio) >
 		    page_mapcount(page)) {
-			migrate_remove_pte(migrate->vma, migrate_addr(migrate, i), folio, folio);
+			if (test_and_clear_bit(PG_migrate_rmap, &folio->flags))
+				remove_migration_ptes(folio, folio);
+			else
+				migrate_remove_pte(migrate->vma, migrate_addr(migrate, i), folio,
+						   folio);
 			migrate->src[i] = 0;
 			migrate_unlock_src(migrate->fault_page, folio);
 			folio_put(folio);
@@ -563,8 +637,11 @@ static void __migrate_device_finalize(unsigned long *src_pfns, unsigned long *ds
 		} else {
 			dst = page_folio(newpage);
 		}
-		if (migrate) {
+		if (migrate && !test_bit(PG_migrate_rmap, &src->flags)) {
 			migrate_remove_pte(migrate->vma, migrate_addr(migrate, i), src, dst);
+		} else if (migrate) {
+			remove_migration_ptes(src, dst);
+			clear_bit(PG_migrate_rmap, &src->flags);
 		} else {
 			remove_migration_ptes(src, dst);
 			migrate_put_anon_vma(src);
@@ -617,9 +694,12 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 	(void)arg;
 	if (!down_read_trylock(&mm->mmap_lock))
 		return false;
-	/* The owner lets the driver that asked for the eviction skip its own pages. */
-	mmu_notifier_range_init_owner(&range, MMU_NOTIFY_MIGRATE, 0, mm, addr, addr + PAGE_SIZE,
-				      folio_is_zone_device(folio) ? page_pgmap(page)->owner : NULL);
+	/*
+	 * MMU_NOTIFY_CLEAR without an owner, as the kernel's try_to_migrate_one():
+	 * the mapping goes from under every mirror, the driver that asked for
+	 * the eviction included (its page table may point at the page).
+	 */
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm, addr, addr + PAGE_SIZE);
 	mmu_notifier_invalidate_range_start(&range);
 	ptep = pte_offset_lockless(mm, addr);
 	if (!ptep)
@@ -759,8 +839,9 @@ static unsigned long migrate_device_pfn_lock(unsigned long pfn)
 	if (!pfn_valid(pfn))
 		return 0;
 	page = pfn_to_page(pfn);
-	/* Only order-0 device-private pages are modelled here. */
-	if (!is_device_private_page(page) || PageCompound(page))
+	/* Only order-0 private and coherent pages are modelled here. */
+	if ((!is_device_private_page(page) && !is_device_coherent_page(page)) ||
+	    PageCompound(page))
 		return 0;
 	folio = page_folio(page);
 	if (!migrate_device_get(folio))
@@ -841,4 +922,38 @@ void migrate_device_finalize(unsigned long *src_pfns, unsigned long *dst_pfns,
 			     unsigned long npages)
 {
 	__migrate_device_finalize(src_pfns, dst_pfns, npages, NULL);
+}
+
+/**
+ * migrate_device_coherent_folio() - move one device-coherent folio to RAM
+ * @folio: referenced by the caller; that reference becomes the migration's
+ *	and is gone when this returns
+ *
+ * What a FOLL_LONGTERM pin needs before it may keep a page: coherent device
+ * memory belongs to its driver, which must be able to take it back.  No VMA
+ * is involved: the page is unmapped through the rmap, as eviction does.
+ *
+ * Return: 0, or -EBUSY if the folio could not be unmapped (still pinned,
+ * an mm busy) or no RAM page was available.
+ */
+int migrate_device_coherent_folio(struct folio *folio)
+{
+	unsigned long src_pfn, dst_pfn = 0;
+	struct folio *dst;
+
+	VM_BUG_ON_FOLIO(!folio_is_device_coherent(folio) || folio_test_large(folio), folio);
+	folio_lock(folio);
+	src_pfn = migrate_pfn(folio_pfn(folio)) | MIGRATE_PFN_MIGRATE;
+	if (!migrate_device_unmap(&src_pfn, 1))
+		return -EBUSY;	/* unlocked and put on the way out */
+	dst = __folio_alloc_node(GFP_HIGHUSER_MOVABLE, 0, folio_nid(folio));
+	if (dst) {
+		folio_lock(dst);
+		dst_pfn = migrate_pfn(folio_pfn(dst));
+	}
+	migrate_device_pages(&src_pfn, &dst_pfn, 1);
+	if (src_pfn & MIGRATE_PFN_MIGRATE)
+		memcpy(folio_address(dst), folio_address(folio), PAGE_SIZE);
+	migrate_device_finalize(&src_pfn, &dst_pfn, 1);
+	return (src_pfn & MIGRATE_PFN_MIGRATE) ? 0 : -EBUSY;
 }

@@ -119,14 +119,21 @@ void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
  * split_vma() - cut @vma at @addr; the new VMA takes the part below @addr
  * if @new_below, else the part above
  *
- * Return: 0 or -ENOMEM, with nothing changed.
+ * Return: 0, the errno of the VMA's ->may_split (device-dax refuses a cut
+ * off its alignment with -EINVAL) or -ENOMEM, with nothing changed.
  */
 int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 	      int new_below)
 {
 	struct vm_area_struct *new;
+	int err;
 
 	/* Everything that can fail comes before anything changes. */
+	if (vma->vm_ops && vma->vm_ops->may_split) {
+		err = vma->vm_ops->may_split(vma, addr);
+		if (err)
+			return err;
+	}
 	if (vma_reserve(mm, 1))
 		return -ENOMEM;
 	new = vm_area_dup(vma);
@@ -143,6 +150,8 @@ int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long ad
 		vma_free(new);
 		return -ENOMEM;
 	}
+	/* No huge leaf may straddle the cut: it is unmapped (refaulted later). */
+	vma_adjust_trans_huge(vma, addr);
 	vma_unlink(mm, vma);
 	/* The old VMA shrinks with rmap walkers excluded, as vma_adjust() does. */
 	vma_lock_rmap(vma);
@@ -207,7 +216,8 @@ static unsigned long prev_end(struct mm_struct *mm, unsigned long addr)
 /**
  * do_munmap() - remove [start, start + len) (mmap_lock held for write)
  *
- * Return: 0, or -ENOMEM if a VMA could not be split (nothing unmapped).
+ * Return: 0, or the errno of a VMA that could not be split (-ENOMEM, or
+ * -EINVAL from ->may_split); nothing is unmapped then.
  */
 int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 {
@@ -215,6 +225,7 @@ int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 	struct mmu_notifier_range range;
 	struct vm_area_struct *vma, *next;
 	struct mmu_gather tlb;
+	int err;
 
 	if (!len)
 		return 0;
@@ -224,11 +235,17 @@ int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 	/* Room for both splits, so neither fails on the array. */
 	if (vma_reserve(mm, 2))
 		return -ENOMEM;
-	if (vma->vm_start < start && split_vma(mm, vma, start, 1))
-		return -ENOMEM;
+	if (vma->vm_start < start) {
+		err = split_vma(mm, vma, start, 1);
+		if (err)
+			return err;
+	}
 	vma = find_vma(mm, end - 1);
-	if (vma && vma->vm_start < end && vma->vm_end > end && split_vma(mm, vma, end, 1))
-		return -ENOMEM;
+	if (vma && vma->vm_start < end && vma->vm_end > end) {
+		err = split_vma(mm, vma, end, 1);
+		if (err)
+			return err;
+	}
 
 	tlb_gather_mmu(&tlb, mm);
 	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, mm, start, end);
@@ -349,7 +366,11 @@ long do_mmap(struct mm_struct *mm, struct zd_system *sys, unsigned long addr, un
 				return err;
 		}
 	} else {
-		addr = get_unmapped_area(mm, len);
+		/* A file that maps in huge units places its mappings itself. */
+		if (file && file->f_op && file->f_op->get_unmapped_area)
+			addr = file->f_op->get_unmapped_area(file, mm, len, pgoff, flags);
+		else
+			addr = get_unmapped_area(mm, len);
 		if (!addr)
 			return -ENOMEM;
 	}
@@ -379,6 +400,16 @@ long do_mmap(struct mm_struct *mm, struct zd_system *sys, unsigned long addr, un
 	}
 	if (vma->vm_file)
 		vma->vm_ops = vma->vm_file->vm_ops;
+	/* call_mmap(): the file may refuse the mapping, or set it up further. */
+	if (file && file->f_op && file->f_op->mmap) {
+		err = file->f_op->mmap(file, vma);
+		if (err) {
+			zd_file_put(file);
+			vma_free(vma);
+			return err;
+		}
+	}
+	vma_set_page_prot(vma);
 	err = vma_link(mm, vma);
 	if (err) {
 		if (vma->vm_file)

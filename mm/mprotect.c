@@ -57,7 +57,7 @@ int zd_mprotect(struct zd_task *task, unsigned long start, unsigned long len, in
 		}
 		newflags = (vma->vm_flags & ~VM_ACCESS_FLAGS) | (calc_vm_flags(prot, 0) & VM_ACCESS_FLAGS);
 		vma->vm_flags = newflags;
-		vma->vm_page_prot = vm_get_page_prot(newflags);
+		vma_set_page_prot(vma);
 		change_protection(vma, vma->vm_start, vma->vm_end, vma->vm_page_prot);
 		changed = true;
 	}

@@ -129,7 +129,13 @@ long zd_mremap(struct zd_task *task, unsigned long old_addr, unsigned long old_l
 		ret = -ENOMEM;
 		goto out;
 	}
-	new_addr = get_unmapped_area(mm, new_len);
+	if (vma->vm_file && vma->vm_file->f_op && vma->vm_file->f_op->get_unmapped_area)
+		new_addr = vma->vm_file->f_op->get_unmapped_area(vma->vm_file, mm, new_len,
+								 vma->vm_pgoff +
+								 ((old_addr - vma->vm_start) >> PAGE_SHIFT),
+								 MAP_SHARED);
+	else
+		new_addr = get_unmapped_area(mm, new_len);
 	ret = new_addr ? mremap_move(mm, vma, old_addr, old_len, new_addr, new_len) : -ENOMEM;
 	ret = ret ? ret : (long)new_addr;
 out:

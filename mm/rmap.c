@@ -11,8 +11,12 @@
  * A file folio's ->mapping is its address_space, whose i_mmap lists the VMAs.
  *
  * Mapcounts are exact: _mapcount counts the PTEs (and device-private
- * entries) mapping each page, -1 meaning none.
+ * entries) mapping each page, -1 meaning none; a large folio also counts
+ * its PMD/PUD leaves in _entire_mapcount and every mapping of it in
+ * _large_mapcount.  Devmap entries (the elevated scheme's fsdax and
+ * device-dax) are not in the reverse map at all.
  */
+#include <zonedev/rmap.h>
 #include "internal_mm.h"
 
 static struct anon_vma *anon_vma_alloc(void)
@@ -197,9 +201,66 @@ void folio_add_anon_rmap_pte(struct folio *folio, struct page *page,
 void folio_add_file_rmap_pte(struct folio *folio, struct page *page,
 			     struct vm_area_struct *vma)
 {
-	(void)folio;
 	(void)vma;
 	atomic_inc(&page->_mapcount);
+	if (folio_test_large(folio))
+		atomic_inc(&folio->_large_mapcount);
+}
+
+/*
+ * A PMD or PUD leaf maps the whole folio: one "entire" mapping, counted in
+ * page[1] with the folio's total; no subpage's own _mapcount changes (most
+ * of a device-dax folio's tails are deduplicated and must not be written).
+ */
+static void folio_add_entire_rmap(struct folio *folio, unsigned int order)
+{
+	VM_BUG_ON_FOLIO(folio_order(folio) != order, folio);
+	atomic_inc(&folio->_entire_mapcount);
+	atomic_inc(&folio->_large_mapcount);
+}
+
+static void folio_remove_entire_rmap(struct folio *folio, unsigned int order)
+{
+	VM_BUG_ON_FOLIO(folio_order(folio) != order, folio);
+	atomic_dec(&folio->_large_mapcount);
+	atomic_dec(&folio->_entire_mapcount);
+	VM_BUG_ON_FOLIO(atomic_read(&folio->_entire_mapcount) < -1, folio);
+}
+
+/** folio_add_file_rmap_pmd() - a PMD leaf maps all of a PMD-sized file folio */
+void folio_add_file_rmap_pmd(struct folio *folio, struct page *page,
+			     struct vm_area_struct *vma)
+{
+	(void)page;
+	(void)vma;
+	folio_add_entire_rmap(folio, PMD_ORDER);
+}
+
+/** folio_add_file_rmap_pud() - a PUD leaf maps all of a PUD-sized file folio */
+void folio_add_file_rmap_pud(struct folio *folio, struct page *page,
+			     struct vm_area_struct *vma)
+{
+	(void)page;
+	(void)vma;
+	folio_add_entire_rmap(folio, PUD_ORDER);
+}
+
+/** folio_remove_rmap_pmd() - a PMD leaf of @folio went */
+void folio_remove_rmap_pmd(struct folio *folio, struct page *page,
+			   struct vm_area_struct *vma)
+{
+	(void)page;
+	(void)vma;
+	folio_remove_entire_rmap(folio, PMD_ORDER);
+}
+
+/** folio_remove_rmap_pud() - a PUD leaf of @folio went */
+void folio_remove_rmap_pud(struct folio *folio, struct page *page,
+			   struct vm_area_struct *vma)
+{
+	(void)page;
+	(void)vma;
+	folio_remove_entire_rmap(folio, PUD_ORDER);
 }
 
 /**
@@ -212,18 +273,39 @@ void folio_add_file_rmap_pte(struct folio *folio, struct page *page,
 void folio_remove_rmap_pte(struct folio *folio, struct page *page,
 			   struct vm_area_struct *vma)
 {
-	(void)folio;
 	(void)vma;
 	atomic_dec(&page->_mapcount);
 	VM_BUG_ON_PAGE(atomic_read(&page->_mapcount) < -1, page);
+	if (folio_test_large(folio))
+		atomic_dec(&folio->_large_mapcount);
 }
 
-/* Does the PTE at @addr in @vma map @page (or its device-private entry)? */
+/*
+ * Does the entry at @addr in @vma map @page (or its device-private entry)?
+ * A PMD or PUD leaf maps it if it covers @page's pfn.
+ */
 static bool page_vma_mapped(struct page *page, struct vm_area_struct *vma, unsigned long addr)
 {
-	pte_t *ptep = pte_offset_lockless(vma->vm_mm, addr);
+	unsigned long pfn = page_to_pfn(page);
+	pud_t *pudp = pud_offset_lockless(vma->vm_mm, addr);
+	pmd_t *pmdp;
+	pte_t *ptep;
 	pte_t pte;
 
+	if (!pudp)
+		return false;
+	if (pud_leaf(pudp_get(pudp))) {
+		pud_t pud = pudp_get(pudp);
+
+		return !pud_devmap(pud) && pfn - pud_pfn(pud) < HPAGE_PUD_NR;
+	}
+	pmdp = pmd_offset_lockless(vma->vm_mm, addr);
+	if (pmdp && pmd_leaf(pmdp_get(pmdp))) {
+		pmd_t pmd = pmdp_get(pmdp);
+
+		return !pmd_devmap(pmd) && pfn - pmd_pfn(pmd) < HPAGE_PMD_NR;
+	}
+	ptep = pte_offset_lockless(vma->vm_mm, addr);
 	if (!ptep)
 		return false;
 	pte = ptep_get(ptep);
@@ -272,7 +354,7 @@ static void __rmap_walk(struct folio *folio, struct rmap_walk_control *rwc, bool
 	 */
 	rcu_read_lock();
 	mapping = (unsigned long)READ_ONCE(folio->mapping);
-	if (!mapping || (check_mapped && atomic_read(&folio->_mapcount) < 0)) {
+	if (!mapping || (check_mapped && !folio_mapped(folio))) {
 		rcu_read_unlock();
 		return;
 	}
@@ -285,7 +367,7 @@ static void __rmap_walk(struct folio *folio, struct rmap_walk_control *rwc, bool
 			return;
 		}
 		rcu_read_unlock();
-		if (check_mapped && atomic_read(&folio->_mapcount) < 0) {
+		if (check_mapped && !folio_mapped(folio)) {
 			put_anon_vma(anon_vma);
 			return;
 		}
@@ -361,4 +443,82 @@ struct anon_vma *folio_get_anon_vma(struct folio *folio)
 		anon_vma = NULL;
 	}
 	return anon_vma;
+}
+
+/**
+ * make_device_exclusive() - keep the CPU off one page while a device uses it
+ * @mm: the address space; the caller holds its mmap_lock for read
+ * @addr: the user address (rounded down to a page)
+ * @owner: passed as the MMU_NOTIFY_EXCLUSIVE range's owner, so the calling
+ *	driver can recognise (and skip) its own invalidation
+ * @foliop: receives the folio
+ *
+ * For devices whose atomics cannot go over the bus: the page is faulted in
+ * writable (which breaks COW and gives back an exclusive anonymous page),
+ * then its PTE is replaced by a device-exclusive entry that keeps the
+ * mapping's reference and mapcount.  Any CPU access, GUP or fork restores
+ * the PTE and tells the mirrors (MMU_NOTIFY_EXCLUSIVE, owner NULL).
+ *
+ * Return: the page, its folio locked and referenced (the caller maps it in
+ * the device, then unlocks and puts it), or an ERR_PTR: the GUP error,
+ * -EOPNOTSUPP for a page that is not anonymous, -EBUSY if the folio lock
+ * is taken or the PTE changed meanwhile.
+ */
+struct page *make_device_exclusive(struct mm_struct *mm, unsigned long addr, void *owner,
+				   struct folio **foliop)
+{
+	struct mmu_notifier_range range;
+	struct vm_area_struct *vma;
+	struct folio *folio;
+	struct page *page;
+	int locked = 1;
+	pte_t *ptep, pte;
+	long ret;
+
+	if (!mm || !foliop)
+		return ERR_PTR(-EINVAL);
+	addr &= PAGE_MASK;
+	VM_BUG_ON(!rwsem_is_locked(&mm->mmap_lock));
+	ret = get_user_pages_remote(mm, addr, 1, FOLL_WRITE, &page, &locked);
+	if (ret != 1)
+		return ERR_PTR(ret < 0 ? ret : -EFAULT);
+	folio = page_folio(page);
+	if (!folio_test_anon(folio)) {
+		folio_put(folio);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	if (!folio_trylock(folio)) {
+		folio_put(folio);
+		return ERR_PTR(-EBUSY);
+	}
+
+	mmu_notifier_range_init_owner(&range, MMU_NOTIFY_EXCLUSIVE, 0, mm, addr, addr + PAGE_SIZE,
+				      owner);
+	mmu_notifier_invalidate_range_start(&range);
+	vma = find_vma(mm, addr);
+	ptep = pte_offset_lockless(mm, addr);
+	if (!vma || vma->vm_start > addr || !ptep)
+		goto busy;
+	spin_lock(&mm->page_table_lock);
+	pte = ptep_get(ptep);
+	/* GUP's page, writable, still mapped here: else someone got in first. */
+	if (!pte_present(pte) || pte_pfn(pte) != page_to_pfn(page) || !pte_write(pte)) {
+		spin_unlock(&mm->page_table_lock);
+		goto busy;
+	}
+	pte = ptep_get_and_clear(ptep);
+	if (pte_dirty(pte))
+		set_bit(PG_dirty, &folio->flags);
+	set_pte(ptep, swp_entry_to_pte(make_writable_device_exclusive_entry(page_to_pfn(page))));
+	spin_unlock(&mm->page_table_lock);
+	/* The TLB flush: no CPU still writes through the old translation. */
+	synchronize_rcu();
+	mmu_notifier_invalidate_range_end(&range);
+	*foliop = folio;
+	return page;
+busy:
+	mmu_notifier_invalidate_range_end(&range);
+	folio_unlock(folio);
+	folio_put(folio);
+	return ERR_PTR(-EBUSY);
 }

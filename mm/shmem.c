@@ -22,6 +22,7 @@ static void mapping_free(struct address_space *mapping)
 		folio_put(folio);
 	}
 	kfree(mapping->pages);
+	destroy_rwsem(&mapping->invalidate_lock);
 	mutex_destroy(&mapping->i_mmap_lock);
 	kfree(mapping);
 }
@@ -84,6 +85,7 @@ struct zd_file *shmem_file_setup(struct zd_system *sys, unsigned long size)
 	mapping->pages = kcalloc(mapping->nr_slots, sizeof(*mapping->pages), GFP_KERNEL);
 	if (!mapping->pages)
 		goto fail;
+	init_rwsem(&mapping->invalidate_lock);
 	mutex_init(&mapping->i_mmap_lock);
 	INIT_LIST_HEAD(&mapping->i_mmap);
 	spin_lock_init(&mapping->i_pages_lock);
@@ -108,11 +110,18 @@ void zd_file_get(struct zd_file *file)
 	atomic_inc(&file->f_count);
 }
 
-/* The last reference to a shmem file frees its pages. */
+/*
+ * The last reference to a shmem file frees its pages; a file system's file
+ * goes back to its file system (fput -> ->release).
+ */
 void zd_file_put(struct zd_file *file)
 {
 	if (!atomic_dec_and_test(&file->f_count))
 		return;
+	if (file->f_op && file->f_op->release) {
+		file->f_op->release(file);
+		return;
+	}
 	if (atomic_dec_and_test(&file->f_mapping->refcount))
 		mapping_free(file->f_mapping);
 	kfree(file);

@@ -28,6 +28,11 @@ int bench_memremap(const struct tool_opts *opts);
 int bench_fault(const struct tool_opts *opts);
 int bench_gup(const struct tool_opts *opts);
 int bench_hmm(const struct tool_opts *opts);
+int bench_migrate(const struct tool_opts *opts);
+int bench_evict(const struct tool_opts *opts);
+int bench_devdax_pin(const struct tool_opts *opts);
+int bench_devdax_meta(const struct tool_opts *opts);
+int bench_truncate(const struct tool_opts *opts);
 
 /* Helpers shared by the benchmarks (bench/bench.c). */
 double bench_median(double *v, int n);

@@ -15,6 +15,11 @@ static const struct bench benches[] = {
 	{ "fault", "first-touch write faults over 1 GiB / the host kernel's", bench_fault },
 	{ "gup", "pin_user_pages_fast + unpin of 1 GiB / the host's io_uring buffer pin", bench_gup },
 	{ "hmm", "hmm_range_fault over present pages, ns per page", bench_hmm },
+	{ "migrate", "sys->dev->sys round trips of 256 MiB, 2 MiB batches and 4 KiB pages / memcpy", bench_migrate },
+	{ "evict", "zd_mirror_destroy() of a mirror holding 1 GiB of device pages, per page", bench_evict },
+	{ "devdax-pin", "pin_user_pages_fast + unpin of 16 GiB of device-dax, 2 MiB compound vs 4 KiB", bench_devdax_pin },
+	{ "devdax-meta", "resident memmap of 1 TiB of device-dax at 1 GiB and 2 MiB alignment", bench_devdax_meta },
+	{ "truncate", "ftruncate of a mapped 1 GiB daxfs file, us per MiB / munmap of the mapping", bench_truncate },
 };
 
 static void usage(FILE *out)

@@ -85,8 +85,8 @@ static inline phys_addr_t hmm_pfn_to_phys(unsigned long hmm_pfn)
  * hmm_pfn_to_map_order() - the order of the CPU mapping around an entry
  * @hmm_pfn: an entry with HMM_PFN_VALID set
  *
- * Return: 0 for a PTE, 9 for a PMD, 18 for a PUD (x86-64).  zonedev maps
- * everything with PTEs today, so it is always 0.
+ * Return: 0 for a PTE, 9 for a PMD, 18 for a PUD (x86-64): device-dax and
+ * fsdax mappings come in PMD and PUD leaves, everything else in PTEs.
  */
 static inline unsigned int hmm_pfn_to_map_order(unsigned long hmm_pfn)
 {

@@ -315,6 +315,30 @@ static inline int page_mapcount(const struct page *page)
 	return atomic_read(&page->_mapcount) + 1;
 }
 
+/*
+ * A large folio counts its PMD/PUD ("entire") mappings in _entire_mapcount
+ * and every mapping of it, entire or by PTE, in _large_mapcount; both live
+ * in page[1] and start at -1.
+ */
+static inline int folio_entire_mapcount(const struct folio *folio)
+{
+	if (!folio_test_large(folio))
+		return 0;
+	return atomic_read(&folio->_entire_mapcount) + 1;
+}
+
+static inline int folio_mapcount(const struct folio *folio)
+{
+	if (!folio_test_large(folio))
+		return atomic_read(&folio->_mapcount) + 1;
+	return atomic_read(&folio->_large_mapcount) + 1;
+}
+
+static inline bool folio_mapped(const struct folio *folio)
+{
+	return folio_mapcount(folio) > 0;
+}
+
 static inline bool folio_has_pincount(const struct folio *folio)
 {
 	return folio_test_large(folio);

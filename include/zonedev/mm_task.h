@@ -9,6 +9,7 @@
 #define _ZONEDEV_MM_TASK_H
 
 #include <zonedev/pgtable.h>
+#include <sys/types.h>
 #include <zonedev/rcupdate.h>
 
 /* vm_flags */
@@ -108,6 +109,9 @@ typedef unsigned int vm_fault_t;
 #define VM_FAULT_HWPOISON	0x000010
 #define VM_FAULT_NOPAGE		0x000100
 #define VM_FAULT_LOCKED		0x000200
+#define VM_FAULT_MAJOR		0x000004
+#define VM_FAULT_FALLBACK	0x000800	/* huge_fault: use a smaller entry */
+#define VM_FAULT_DONE_COW	0x001000	/* ->fault filled vmf->cow_page */
 #define VM_FAULT_ERROR		(VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV | \
 				 VM_FAULT_HWPOISON)
 
@@ -118,9 +122,11 @@ typedef unsigned int vm_fault_t;
  * @real_address: the faulting address as given
  * @pgoff: the page offset within the mapping
  * @flags: FAULT_FLAG_*
+ * @pud: the PUD slot that covers it
  * @pmd: the PMD that covers it
  * @pte: the PTE slot, once located
  * @orig_pte: the PTE value the fault saw
+ * @orig_pmd: the PMD value a huge fault saw
  * @page: a page the handler returns (->fault) or works on
  * @cow_page: the new anonymous page of a private write to a file page
  */
@@ -130,9 +136,11 @@ struct vm_fault {
 	unsigned long real_address;
 	pgoff_t pgoff;
 	unsigned int flags;
+	pud_t *pud;
 	pmd_t *pmd;
 	pte_t *pte;
 	pte_t orig_pte;
+	pmd_t orig_pmd;
 	struct page *page;
 	struct page *cow_page;
 };
@@ -144,12 +152,24 @@ struct vm_fault {
  * @fault: find (and lock, with VM_FAULT_LOCKED) the page for vmf->pgoff in
  *	vmf->page, with a reference for the caller
  * @page_mkwrite: a read-only shared page is about to become writable
+ * @pfn_mkwrite: the same for an entry with no normal page behind it (the
+ *	zero page, a devmap entry); DAX file systems allocate blocks here
+ * @huge_fault: map @order (PMD_ORDER, PUD_ORDER; 0 from ->fault) at once,
+ *	or VM_FAULT_FALLBACK to let the next smaller level try
+ * @may_split: may the VMA be cut at @addr?  An errno refuses the
+ *	munmap/mprotect/mremap that needs it (device-dax: -EINVAL off its
+ *	alignment)
+ * @pagesize: the size the mapping is made of (MMUPageSize)
  */
 struct vm_operations_struct {
 	void (*open)(struct vm_area_struct *vma);
 	void (*close)(struct vm_area_struct *vma);
 	vm_fault_t (*fault)(struct vm_fault *vmf);
+	vm_fault_t (*huge_fault)(struct vm_fault *vmf, unsigned int order);
 	vm_fault_t (*page_mkwrite)(struct vm_fault *vmf);
+	vm_fault_t (*pfn_mkwrite)(struct vm_fault *vmf);
+	int (*may_split)(struct vm_area_struct *vma, unsigned long addr);
+	unsigned long (*pagesize)(struct vm_area_struct *vma);
 	const char *name;
 };
 
@@ -167,6 +187,12 @@ struct vm_area_struct {
 	void *vm_private_data;
 	struct list_head shared;	/* on the file mapping's i_mmap list */
 };
+
+/* Unmap a file's pages from every mm mapping them (mm/memory.c). */
+void unmap_mapping_pages(struct address_space *mapping, pgoff_t start, pgoff_t nr,
+			 bool even_cows);
+void unmap_mapping_range(struct address_space *mapping, loff_t const holebegin,
+			 loff_t const holelen, int even_cows);
 
 static inline bool vma_is_anonymous(const struct vm_area_struct *vma)
 {

@@ -100,6 +100,28 @@ static inline unsigned long pte_index(unsigned long addr)
 	return (addr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1);
 }
 
+/* Where @addr's PGD/PUD/PMD span ends, or @end if that comes first. */
+static inline unsigned long pgd_addr_end(unsigned long addr, unsigned long end)
+{
+	unsigned long boundary = (addr + PGDIR_SIZE) & PGDIR_MASK;
+
+	return boundary - 1 < end - 1 ? boundary : end;
+}
+
+static inline unsigned long pud_addr_end(unsigned long addr, unsigned long end)
+{
+	unsigned long boundary = (addr + PUD_SIZE) & PUD_MASK;
+
+	return boundary - 1 < end - 1 ? boundary : end;
+}
+
+static inline unsigned long pmd_addr_end(unsigned long addr, unsigned long end)
+{
+	unsigned long boundary = (addr + PMD_SIZE) & PMD_MASK;
+
+	return boundary - 1 < end - 1 ? boundary : end;
+}
+
 /*
  * Lockless readers (gup_fast, the CPU) read each entry once, with acquire,
  * and writers publish with release: what an entry points at (a zeroed table,
@@ -202,6 +224,93 @@ static inline unsigned long pud_pfn(pud_t pud)	{ return (pud.pud & PTE_PFN_MASK)
 static inline bool pgd_none(pgd_t pgd)		{ return !pgd.pgd; }
 static inline unsigned long pgd_pfn(pgd_t pgd)	{ return (pgd.pgd & PTE_PFN_MASK) >> PAGE_SHIFT; }
 
+/*
+ * Huge leaves: a PMD (2 MiB) or PUD (1 GiB) entry with _PAGE_PSE maps a
+ * naturally aligned block directly, with the PTE's permission and A/D
+ * bits.  Device-dax and fsdax use them; under the elevated scheme they are
+ * devmap entries (no reference, no mapcount), under the zero scheme they
+ * map a refcounted folio like any file page.
+ */
+static inline bool pmd_write(pmd_t pmd)		{ return pmd.pmd & _PAGE_RW; }
+static inline bool pmd_dirty(pmd_t pmd)		{ return pmd.pmd & _PAGE_DIRTY; }
+static inline bool pmd_young(pmd_t pmd)		{ return pmd.pmd & _PAGE_ACCESSED; }
+static inline bool pmd_devmap(pmd_t pmd)	{ return pmd.pmd & _PAGE_DEVMAP; }
+static inline bool pmd_special(pmd_t pmd)	{ return pmd.pmd & _PAGE_SPECIAL; }
+static inline bool pmd_protnone(pmd_t pmd)
+{
+	return (pmd.pmd & (_PAGE_PRESENT | _PAGE_PROTNONE)) == _PAGE_PROTNONE;
+}
+static inline pmd_t pmd_mkwrite(pmd_t pmd)	{ return __pmd(pmd.pmd | _PAGE_RW); }
+static inline pmd_t pmd_wrprotect(pmd_t pmd)	{ return __pmd(pmd.pmd & ~_PAGE_RW); }
+static inline pmd_t pmd_mkdirty(pmd_t pmd)	{ return __pmd(pmd.pmd | _PAGE_DIRTY); }
+static inline pmd_t pmd_mkyoung(pmd_t pmd)	{ return __pmd(pmd.pmd | _PAGE_ACCESSED); }
+static inline pmd_t pmd_mkhuge(pmd_t pmd)	{ return __pmd(pmd.pmd | _PAGE_PSE); }
+static inline pmd_t pmd_mkdevmap(pmd_t pmd)	{ return __pmd(pmd.pmd | _PAGE_DEVMAP); }
+
+static inline pmd_t pfn_pmd(unsigned long pfn, pgprot_t prot)
+{
+	return __pmd((pfn << PAGE_SHIFT) | pgprot_val(prot));
+}
+
+static inline pmd_t pmd_modify(pmd_t pmd, pgprot_t prot)
+{
+	unsigned long keep = PTE_PFN_MASK | _PAGE_DIRTY | _PAGE_ACCESSED | _PAGE_SPECIAL |
+			     _PAGE_DEVMAP | _PAGE_PSE;
+
+	return __pmd((pmd.pmd & keep) | pgprot_val(prot));
+}
+
+static inline bool pud_write(pud_t pud)		{ return pud.pud & _PAGE_RW; }
+static inline bool pud_dirty(pud_t pud)		{ return pud.pud & _PAGE_DIRTY; }
+static inline bool pud_young(pud_t pud)		{ return pud.pud & _PAGE_ACCESSED; }
+static inline bool pud_devmap(pud_t pud)	{ return pud.pud & _PAGE_DEVMAP; }
+static inline bool pud_special(pud_t pud)	{ return pud.pud & _PAGE_SPECIAL; }
+static inline bool pud_protnone(pud_t pud)
+{
+	return (pud.pud & (_PAGE_PRESENT | _PAGE_PROTNONE)) == _PAGE_PROTNONE;
+}
+static inline pud_t pud_mkwrite(pud_t pud)	{ return __pud(pud.pud | _PAGE_RW); }
+static inline pud_t pud_wrprotect(pud_t pud)	{ return __pud(pud.pud & ~_PAGE_RW); }
+static inline pud_t pud_mkdirty(pud_t pud)	{ return __pud(pud.pud | _PAGE_DIRTY); }
+static inline pud_t pud_mkyoung(pud_t pud)	{ return __pud(pud.pud | _PAGE_ACCESSED); }
+static inline pud_t pud_mkhuge(pud_t pud)	{ return __pud(pud.pud | _PAGE_PSE); }
+static inline pud_t pud_mkdevmap(pud_t pud)	{ return __pud(pud.pud | _PAGE_DEVMAP); }
+
+static inline pud_t pfn_pud(unsigned long pfn, pgprot_t prot)
+{
+	return __pud((pfn << PAGE_SHIFT) | pgprot_val(prot));
+}
+
+static inline pud_t pud_modify(pud_t pud, pgprot_t prot)
+{
+	unsigned long keep = PTE_PFN_MASK | _PAGE_DIRTY | _PAGE_ACCESSED | _PAGE_SPECIAL |
+			     _PAGE_DEVMAP | _PAGE_PSE;
+
+	return __pud((pud.pud & keep) | pgprot_val(prot));
+}
+
+/* Clear a leaf, returning what it held: A/D bits a CPU sets by cmpxchg are kept. */
+static inline pmd_t pmdp_huge_get_and_clear(pmd_t *pmdp)
+{
+	return __pmd(xchg(&pmdp->pmd, 0UL));
+}
+
+static inline pud_t pudp_huge_get_and_clear(pud_t *pudp)
+{
+	return __pud(xchg(&pudp->pud, 0UL));
+}
+
+/* The A/D bits of a leaf, added atomically with the CPU's. */
+static inline void pmdp_set_young_dirty(pmd_t *pmdp, bool dirty)
+{
+	set_bits_release(_PAGE_ACCESSED | (dirty ? _PAGE_DIRTY : 0), &pmdp->pmd);
+}
+
+static inline void pudp_set_young_dirty(pud_t *pudp, bool dirty)
+{
+	set_bits_release(_PAGE_ACCESSED | (dirty ? _PAGE_DIRTY : 0), &pudp->pud);
+}
+
 /* The table an upper-level entry points at, through the direct map. */
 static inline pud_t *pgd_table(pgd_t pgd)	{ return __va(pgd.pgd & PTE_PFN_MASK); }
 static inline pmd_t *pud_table(pud_t pud)	{ return __va(pud.pud & PTE_PFN_MASK); }
@@ -271,6 +380,21 @@ static inline bool is_device_exclusive_entry(swp_entry_t e)
 {
 	return swp_type(e) == SWP_DEVICE_EXCLUSIVE_WRITE ||
 	       swp_type(e) == SWP_DEVICE_EXCLUSIVE_READ;
+}
+
+static inline bool is_writable_device_exclusive_entry(swp_entry_t e)
+{
+	return swp_type(e) == SWP_DEVICE_EXCLUSIVE_WRITE;
+}
+
+static inline swp_entry_t make_readable_device_exclusive_entry(unsigned long pfn)
+{
+	return swp_entry(SWP_DEVICE_EXCLUSIVE_READ, pfn);
+}
+
+static inline swp_entry_t make_writable_device_exclusive_entry(unsigned long pfn)
+{
+	return swp_entry(SWP_DEVICE_EXCLUSIVE_WRITE, pfn);
 }
 
 static inline bool is_migration_entry(swp_entry_t e)

@@ -311,10 +311,22 @@ struct zd_thread {
 	void *(*fn)(void *);
 	void *arg;
 	void *ret;
+	atomic_t sigpending;
 };
 
 int zd_thread_start(struct zd_thread *t, void *(*fn)(void *), void *arg);
 void *zd_thread_join(struct zd_thread *t);
+
+/*
+ * Signals, for interruptible sleeps: zd_thread_signal() marks a harness
+ * thread as having a signal pending; its interruptible waits (a truncate
+ * waiting for a pinned DAX page) give up with -ERESTARTSYS and leave the
+ * flag set, as the kernel leaves the signal to be delivered on return to
+ * user space.  flush_signals() clears the calling thread's.
+ */
+void zd_thread_signal(struct zd_thread *t);
+bool signal_pending(void);
+void flush_signals(void);
 void cond_resched(void);
 
 /* ------------------------------------------------------------------ */

@@ -18,6 +18,9 @@
 #include <zonedev/slab.h>
 #include <zonedev/fault-inject.h>
 #include <zonedev/mm_task.h>
+#include <zonedev/pmem.h>
+#include <zonedev/daxfs.h>
+#include <zonedev/devdax.h>
 
 #define ZONEDEV_VERSION		"0.1.0"
 
@@ -113,5 +116,8 @@ unsigned long zd_node_stat(struct zd_system *sys, enum node_stat_item item);
 unsigned long zd_vm_event(struct zd_system *sys, enum vm_event_item item);
 unsigned long zd_nr_free_pages(struct zd_system *sys);
 void zd_vmstat_show(struct zd_system *sys, FILE *out);
+
+#include <zonedev/mirror.h>
+#include <zonedev/memory-failure.h>
 
 #endif /* _ZONEDEV_ZONEDEV_H */

@@ -7,7 +7,9 @@
  * insufficient translation takes the fault path of do_user_addr_fault():
  * find the VMA, check its permissions, handle_mm_fault(), or signal the
  * task (SIGSEGV with SEGV_MAPERR/SEGV_ACCERR, SIGBUS with BUS_ADRERR or
- * BUS_MCEERR_AR).
+ * BUS_MCEERR_AR).  Touching a page that memory failure marked HWPoison is
+ * a machine check: memory failure runs on the task's behalf
+ * (kill_me_maybe(), mm/memory-failure.c).
  */
 #include <signal.h>
 #include <string.h>
@@ -15,38 +17,85 @@
 
 #define FAULT_RETRY_LIMIT	64
 
-/* One translation and copy within a page; false on a miss. */
-static bool cpu_access_page(struct mm_struct *mm, unsigned long addr, void *buf, size_t len,
-			    bool write)
+/*
+ * The entry that translates @addr, as the page walker finds it: a PUD or PMD
+ * leaf, or a PTE; NULL if a level is missing.  *@size is what it maps.
+ */
+static unsigned long *walk_to_leaf(struct mm_struct *mm, unsigned long addr,
+				   unsigned long *size)
+{
+	pud_t *pudp = pud_offset_lockless(mm, addr), pud;
+	pmd_t *pmdp, pmd;
+
+	if (!pudp)
+		return NULL;
+	pud = pudp_get(pudp);
+	if (pud_none(pud))
+		return NULL;
+	if (pud_leaf(pud)) {
+		*size = PUD_SIZE;
+		return &pudp->pud;
+	}
+	pmdp = &pud_table(pud)[pmd_index(addr)];
+	pmd = pmdp_get(pmdp);
+	if (pmd_none(pmd))
+		return NULL;
+	if (pmd_leaf(pmd)) {
+		*size = PMD_SIZE;
+		return &pmdp->pmd;
+	}
+	*size = PAGE_SIZE;
+	return &pmd_table(pmd)[pte_index(addr)].pte;
+}
+
+/* What one access within a page came to. */
+enum cpu_access_result {
+	CPU_ACCESS_DONE,
+	CPU_ACCESS_MISS,	/* no usable translation: take a fault */
+	CPU_ACCESS_MCE,		/* the page holds poison: a machine check */
+};
+
+/*
+ * One translation and copy within a page.  A page memory failure marked
+ * HWPoison is not consumed: the access raises a machine check instead,
+ * with the pfn in *@mce_pfn.
+ */
+static enum cpu_access_result cpu_access_page(struct mm_struct *mm, unsigned long addr,
+					      void *buf, size_t len, bool write,
+					      unsigned long *mce_pfn)
 {
 	unsigned long want = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
-	pte_t *ptep, pte;
+	unsigned long *slot, entry, size, phys;
 	char *kaddr;
 
 	rcu_read_lock();
-	ptep = pte_offset_lockless(mm, addr);
-	if (!ptep)
+	slot = walk_to_leaf(mm, addr, &size);
+	if (!slot)
 		goto miss;
-	pte = ptep_get(ptep);
-	if (!(pte_val(pte) & _PAGE_PRESENT) || (write && !pte_write(pte)))
+	entry = smp_load_acquire(slot);
+	if (!(entry & _PAGE_PRESENT) || (write && !(entry & _PAGE_RW)))
 		goto miss;
-	if ((pte_val(pte) & want) != want) {
+	if ((entry & want) != want) {
 		/* The hardware sets A/D atomically, and only on the entry it used. */
-		pte_t upd = __pte(pte_val(pte) | want);
-
-		if (cmpxchg(&ptep->pte, pte_val(pte), pte_val(upd)) != pte_val(pte))
+		if (cmpxchg(slot, entry, entry | want) != entry)
 			goto miss;
 	}
-	kaddr = (char *)__va(PFN_PHYS(pte_pfn(pte))) + (addr & ~PAGE_MASK);
+	phys = (entry & PTE_PFN_MASK) + (addr & (size - 1));
+	if (unlikely(page_consumes_poison(PHYS_PFN(phys)))) {
+		rcu_read_unlock();
+		*mce_pfn = PHYS_PFN(phys);
+		return CPU_ACCESS_MCE;
+	}
+	kaddr = (char *)__va(phys);
 	if (write)
 		memcpy(kaddr, buf, len);
 	else
 		memcpy(buf, kaddr, len);
 	rcu_read_unlock();
-	return true;
+	return CPU_ACCESS_DONE;
 miss:
 	rcu_read_unlock();
-	return false;
+	return CPU_ACCESS_MISS;
 }
 
 /* do_user_addr_fault(): 0 to retry the access, or -EFAULT/-ENOMEM. */
@@ -102,9 +151,17 @@ static long cpu_access(struct zd_task *task, unsigned long addr, void *buf, size
 	while (done < len) {
 		unsigned long a = addr + done;
 		size_t chunk = min(len - done, PAGE_SIZE - (a & ~PAGE_MASK));
+		enum cpu_access_result res;
+		unsigned long mce_pfn;
 		int tries = 0, err;
 
-		while (!cpu_access_page(task->mm, a, (char *)buf + done, chunk, write)) {
+		while ((res = cpu_access_page(task->mm, a, (char *)buf + done, chunk, write,
+					      &mce_pfn)) != CPU_ACCESS_DONE) {
+			if (res == CPU_ACCESS_MCE) {
+				/* The access does not complete; memory failure signals. */
+				kill_me_maybe(task, mce_pfn, a);
+				return -EFAULT;
+			}
 			err = do_user_addr_fault(task, a, write);
 			if (err)
 				return err;
