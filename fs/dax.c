@@ -1231,3 +1231,46 @@ unsigned long dax_mapping_audit(struct address_space *mapping, FILE *out)
 #undef DAX_AUDIT
 	return bad;
 }
+
+/**
+ * dax_page_audit() - check an fsdax page against the entries (spec §8,
+ * 9-11): an owned page is named by an entry of its mapping at its index,
+ * a free one has no mapping, no share count and no order
+ * @page: a page of an FS_DAX pgmap (a head under the zero scheme)
+ * @out: where violations are described, or NULL
+ *
+ * With the mapping's file still alive (the audit runs quiescent, and a
+ * file's entries go before it does).  Return: the number of violations.
+ */
+unsigned long dax_page_audit(struct page *page, FILE *out)
+{
+	struct address_space *mapping = READ_ONCE(page->mapping);
+	unsigned long pfn = page_to_pfn(page), bad = 0;
+	dax_entry_t e;
+
+	if (!mapping) {
+		if (page->share || folio_test_large(page_folio(page))) {
+			bad++;
+			if (out)
+				fprintf(out, "dax audit: I11: free fsdax page %#lx with share %lu or order %u\n",
+					pfn, page->share, folio_order(page_folio(page)));
+		}
+		return bad;
+	}
+	if (!dax_mapping(mapping)) {
+		if (out)
+			fprintf(out, "dax audit: I9: fsdax page %#lx owned by a non-DAX mapping\n", pfn);
+		return 1;
+	}
+	spin_lock(&mapping->i_pages_lock);
+	e = dax_value(dax_load(mapping, page->index));
+	if (!dax_is_block_entry(e) ||
+	    dax_to_pfn(e) + (dax_is_pmd_entry(e) ? page->index & PG_PMD_COLOUR : 0) != pfn) {
+		bad++;
+		if (out)
+			fprintf(out, "dax audit: I9: fsdax page %#lx claims index %lu, whose entry is %#lx\n",
+				pfn, page->index, e);
+	}
+	spin_unlock(&mapping->i_pages_lock);
+	return bad;
+}

@@ -18,6 +18,7 @@
  * freed.
  */
 #include <string.h>
+#include <zonedev/dax.h>
 #include "internal.h"
 
 /*
@@ -859,6 +860,36 @@ static int audit_head(struct dev_pagemap *pgmap, struct page *head, long *alloca
 	return bad;
 }
 
+/*
+ * fsdax: each page's owner against the DAX entries, and each owning
+ * mapping's entries once (fs/dax.c knows both).
+ */
+static int audit_fsdax_owners(struct dev_pagemap *pgmap, FILE *out)
+{
+	struct address_space *seen[16];
+	unsigned long pfn;
+	int i, j, nr_seen = 0, bad = 0;
+
+	for_each_device_head(pgmap, i, pfn) {
+		struct page *page = pfn_to_page(pfn);
+		struct address_space *mapping;
+
+		if (PageTail(page))
+			continue;
+		bad += (int)dax_page_audit(page, out);
+		mapping = READ_ONCE(page->mapping);
+		if (!mapping)
+			continue;
+		for (j = 0; j < nr_seen && seen[j] != mapping; j++)
+			;
+		if (j == nr_seen && nr_seen < (int)ARRAY_SIZE(seen)) {
+			seen[nr_seen++] = mapping;
+			bad += (int)dax_mapping_audit(mapping, out);
+		}
+	}
+	return bad;
+}
+
 static int audit_pgmap(struct dev_pagemap *pgmap, FILE *out)
 {
 	long allocated = 0, inits, frees, lookups;
@@ -867,6 +898,8 @@ static int audit_pgmap(struct dev_pagemap *pgmap, FILE *out)
 
 	for_each_device_head(pgmap, i, pfn)
 		bad += audit_head(pgmap, pfn_to_page(pfn), &allocated, out);
+	if (pgmap->type == MEMORY_DEVICE_FS_DAX)
+		bad += audit_fsdax_owners(pgmap, out);
 
 	inits = atomic_long_read(&pgmap->nr_page_init);
 	frees = atomic_long_read(&pgmap->nr_page_free);

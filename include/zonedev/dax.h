@@ -174,6 +174,7 @@ unsigned long dax_lock_mapping_entry(struct address_space *mapping, pgoff_t inde
 				     struct page **page);
 void dax_unlock_mapping_entry(struct address_space *mapping, pgoff_t index, unsigned long cookie);
 unsigned long dax_mapping_audit(struct address_space *mapping, FILE *out);
+unsigned long dax_page_audit(struct page *page, FILE *out);
 
 int fs_dax_get(struct dax_device *dax_dev, void *holder,
 	       const struct dax_holder_operations *ops);
