@@ -322,6 +322,21 @@ static bool dax_page_is_idle(struct page *page)
 	return dax_zero_scheme(folio) ? folio_ref_count(folio) == 0 : page_ref_count(page) == 1;
 }
 
+/*
+ * Idle, or held by nothing but mappings: a fault that mapped the page
+ * again while the callback had the fault lock dropped makes it so, and
+ * the next scan unmaps it again.  Waiting for idle alone would wait for
+ * that mapping forever.
+ */
+static bool dax_page_is_unpinned(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	if (!dax_zero_scheme(folio))
+		return page_ref_count(page) <= 1;
+	return folio_ref_count(folio) <= folio_mapcount(folio);
+}
+
 /* ------------------------------------------------------------------ */
 /* Entries at fault time                                               */
 /* ------------------------------------------------------------------ */
@@ -789,7 +804,7 @@ static int dax_wait_page_idle(struct page *page, void (*cb)(struct inode *), str
 	const void *key = &page_folio(page)->page;
 
 	for (;;) {
-		if (dax_page_is_idle(page))
+		if (dax_page_is_unpinned(page))
 			return 0;
 		if (interruptible && signal_pending())
 			return -ERESTARTSYS;

@@ -733,8 +733,21 @@ void free_zone_device_folio(struct folio *folio)
 	}
 
 	sys = node_system(pgmap->nid);
-	nr = folio_nr_pages(folio);
 	__count_node_event(NODE_DATA(pgmap->nid), ZONE_DEVICE_FOLIO_FREE, 1);
+	if (pgmap->type == MEMORY_DEVICE_FS_DAX) {
+		/*
+		 * Idle: a truncate waiting in dax_break_layout() may already
+		 * see the 0 and split or reassign the folio, so nothing of it
+		 * is read from here on; only the waiters are woken.
+		 */
+		if (sys && READ_ONCE(sys->cfg.trace))
+			zd_trace_event(sys, "zd_free_zone_device_folio",
+				       "pfn=0x%lx type=fsdax scheme=zero transition=1->0",
+				       folio_pfn(folio));
+		wake_up_var(&folio->page);
+		return;
+	}
+	nr = folio_nr_pages(folio);
 	if (sys && READ_ONCE(sys->cfg.trace))
 		zd_trace_event(sys, "zd_free_zone_device_folio",
 			       "pfn=0x%lx type=%s scheme=zero transition=1->0 nr_pages=%ld",
@@ -762,8 +775,7 @@ void free_zone_device_folio(struct folio *folio)
 		folio_set_count(folio, 1);
 		break;
 	case MEMORY_DEVICE_FS_DAX:
-		wake_up_var(&folio->page);
-		break;
+		break;		/* handled above, without touching the folio */
 	case MEMORY_DEVICE_PCI_P2PDMA:
 		if (pgmap->ops && pgmap->ops->page_free)
 			pgmap->ops->page_free(&folio->page);
