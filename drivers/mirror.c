@@ -40,8 +40,10 @@
  * Lock order, outermost first: mmap_lock -> mdevice->release_sem (read:
  * migrations that allocate device pages; write: RELEASE and destroy) ->
  * folio locks -> mirror_lock (the device and file lists) -> file->mutex
- * (the device page table) -> mdevice->lock (the free list).  A file's
- * mutex is never held across a call into mm.
+ * (the device page table) -> page_table_lock (a peek at one CPU entry) and
+ * mdevice->lock (the free list).  A file's mutex is never held across any
+ * other call into mm: invalidations take it, under mmap_lock and folio
+ * locks.
  */
 #include <string.h>
 #include <zonedev/zonedev.h>
@@ -264,7 +266,6 @@ struct zd_mirror {
  * @notifier: the interval notifier over the whole address space
  * @mutex: the notifier protocol's user_lock: held to read or change @pt
  * @pt: the device page table
- * @inval_gen: invalidations that tore entries down, under @mutex
  * @flags: HMM_DMIRROR_FLAG_*
  * @list: on the device's files
  */
@@ -275,7 +276,6 @@ struct zd_mirror_file {
 	struct mmu_interval_notifier notifier;
 	struct mutex mutex;
 	struct dpt pt;
-	unsigned long inval_gen;
 	unsigned long flags;
 	struct list_head list;
 };
@@ -684,10 +684,8 @@ static bool dmirror_interval_invalidate(struct mmu_interval_notifier *mni,
 	 * dmirror_invalidate_owner()): the entries stay, only faults in
 	 * flight start over.
 	 */
-	if (!(range->event == MMU_NOTIFY_MIGRATE && range->owner == dmirror->mdevice->owner)) {
+	if (!(range->event == MMU_NOTIFY_MIGRATE && range->owner == dmirror->mdevice->owner))
 		dmirror_do_update(dmirror, range->start, range->end);
-		WRITE_ONCE(dmirror->inval_gen, dmirror->inval_gen + 1);
-	}
 
 	mutex_unlock(&dmirror->mutex);
 	return true;
@@ -990,87 +988,58 @@ static void dmirror_migrate_alloc_and_copy(struct migrate_vma *args,
 }
 
 /*
- * Map the pages that moved in the device page table; both still locked.
- * *@raced tells whether an invalidation tore entries down since @gen was
- * read, before the migration began (see dmirror_migrate_finalize()).
+ * The old pages of everything that moves go with finalize: no device page
+ * table may still point at them.  Ours is reprogrammed afterwards, the
+ * other files with our owner fault again.
  */
-static int dmirror_migrate_finalize_and_map(struct migrate_vma *args,
-					    struct zd_mirror_file *dmirror, unsigned long gen,
-					    bool *raced)
+static void dmirror_migrate_unmap_old(struct migrate_vma *args, struct zd_mirror_file *dmirror)
 {
-	const unsigned long *src = args->src, *dst = args->dst;
-	unsigned long idx;
-	int ret = 0;
+	unsigned long first = args->start >> PAGE_SHIFT, i;
 
-	/* Other mirrors of this mm with our owner skipped the invalidation. */
-	dmirror_invalidate_owner(dmirror->mdevice->owner, dmirror->mm, args->start, src,
-				 args->npages, dmirror);
 	mutex_lock(&dmirror->mutex);
-	*raced = dmirror->inval_gen != gen;
-	for (idx = args->start >> PAGE_SHIFT; idx < (args->end >> PAGE_SHIFT);
-	     idx++, src++, dst++) {
-		struct page *dpage;
-
-		if (!(*src & MIGRATE_PFN_MIGRATE))
-			continue;
-		dpage = migrate_pfn_to_page(*dst);
-		if (!dpage)
-			continue;
-		ret = dpt_store(&dmirror->pt, idx, dmirror_backing_page(dpage),
-				(*dst & MIGRATE_PFN_WRITE) ? DPT_XA_TAG_WRITE : 0);
-		if (ret) {
-			/* Leave nothing that may outlive the migration. */
-			dpt_erase(&dmirror->pt, idx, args->end >> PAGE_SHIFT);
-			break;
-		}
-	}
+	for (i = 0; i < args->npages; i++)
+		if (args->src[i] & MIGRATE_PFN_MIGRATE)
+			dpt_erase(&dmirror->pt, first + i, first + i);
 	mutex_unlock(&dmirror->mutex);
-	return ret;
+	dmirror_invalidate_owner(dmirror->mdevice->owner, dmirror->mm, args->start, args->src,
+				 args->npages, dmirror);
 }
 
 /*
- * migrate_vma_finalize(), then, if an invalidation raced with the
- * migration (@raced), make sure each entry just mapped in the device still
- * names a page the CPU maps.  MADV_DONTNEED runs under mmap_lock for read
- * too: if its invalidation came before our store and its zap took the
- * migration entry, finalize had nothing to map and drops the new page,
- * which the stored entry must not outlive; our reference keeps each new
- * page until its entry is checked.  Without a race, any invalidation comes
- * after the store and tears the entries down itself.  Returns the pages
- * that moved (and, after a race, stayed).
+ * dmirror_migrate_finalize_and_map(), after migrate_vma_finalize(): map
+ * each page that moved in the device page table, if the CPU still maps
+ * it.  MADV_DONTNEED runs under mmap_lock for read too and may have zapped
+ * the migration entry, in which case finalize mapped nothing and freed the
+ * new page.  The check and the store happen under our mutex, which the
+ * invalidation of any later zap needs before it zaps: so either the zap
+ * came first and we see it, or it tears our entry down after us.  Returns
+ * the pages mapped, or -ENOMEM.
  */
-static unsigned long dmirror_migrate_finalize(struct migrate_vma *args,
-					      struct zd_mirror_file *dmirror, bool raced)
+static long dmirror_migrate_finalize_and_map(struct migrate_vma *args,
+					     struct zd_mirror_file *dmirror)
 {
-	unsigned long i, moved = 0;
+	unsigned long idx = args->start >> PAGE_SHIFT, i;
+	long mapped = 0;
+	int ret = 0;
 
-	if (!raced) {
-		for (i = 0; i < args->npages; i++)
-			if ((args->src[i] & MIGRATE_PFN_MIGRATE) && args->dst[i])
-				moved++;
-		migrate_vma_finalize(args);
-		return moved;
-	}
-	for (i = 0; i < args->npages; i++)
-		if ((args->src[i] & MIGRATE_PFN_MIGRATE) && migrate_pfn_to_page(args->dst[i]))
-			folio_get(page_folio(migrate_pfn_to_page(args->dst[i])));
-	migrate_vma_finalize(args);
+	mutex_lock(&dmirror->mutex);
 	for (i = 0; i < args->npages; i++) {
 		unsigned long addr = args->start + (i << PAGE_SHIFT);
 		struct page *dpage = migrate_pfn_to_page(args->dst[i]);
 
 		if (!(args->src[i] & MIGRATE_PFN_MIGRATE) || !dpage)
 			continue;
-		if (dmirror_pte_maps(args->vma->vm_mm, addr, dpage)) {
-			moved++;
-		} else {
-			mutex_lock(&dmirror->mutex);
-			dpt_erase(&dmirror->pt, addr >> PAGE_SHIFT, addr >> PAGE_SHIFT);
-			mutex_unlock(&dmirror->mutex);
-		}
-		put_page(dpage);
+		/* Mapped means alive: the mapping holds a reference. */
+		if (!dmirror_pte_maps(args->vma->vm_mm, addr, dpage))
+			continue;
+		ret = dpt_store(&dmirror->pt, idx + i, dmirror_backing_page(dpage),
+				(args->dst[i] & MIGRATE_PFN_WRITE) ? DPT_XA_TAG_WRITE : 0);
+		if (ret)
+			break;
+		mapped++;
 	}
-	return moved;
+	mutex_unlock(&dmirror->mutex);
+	return ret ? ret : mapped;
 }
 
 /*
@@ -1085,9 +1054,8 @@ static long dmirror_migrate_to_device_range(struct zd_mirror_file *dmirror,
 	struct zd_mirror *mdevice = dmirror->mdevice;
 	struct mm_struct *mm = dmirror->mm;
 	struct migrate_vma args = { 0 };
-	unsigned long addr, next, gen;
-	bool raced = false;
-	long moved = 0;
+	unsigned long addr, next;
+	long moved = 0, n;
 	int ret = 0;
 
 	if (!dmirror_mmget(mm))
@@ -1112,16 +1080,19 @@ static long dmirror_migrate_to_device_range(struct zd_mirror_file *dmirror,
 		args.end = next;
 		args.pgmap_owner = mdevice->owner;
 		args.flags = MIGRATE_VMA_SELECT_SYSTEM;
-		gen = READ_ONCE(dmirror->inval_gen);
 		ret = migrate_vma_setup(&args);
 		if (ret)
 			break;
 		dmirror_migrate_alloc_and_copy(&args, dmirror);
 		migrate_vma_pages(&args);
-		ret = dmirror_migrate_finalize_and_map(&args, dmirror, gen, &raced);
-		moved += dmirror_migrate_finalize(&args, dmirror, raced);
-		if (ret)
+		dmirror_migrate_unmap_old(&args, dmirror);
+		migrate_vma_finalize(&args);
+		n = dmirror_migrate_finalize_and_map(&args, dmirror);
+		if (n < 0) {
+			ret = (int)n;
 			break;
+		}
+		moved += n;
 	}
 	up_read(&mdevice->release_sem);
 	up_read(&mm->mmap_lock);
@@ -1497,20 +1468,18 @@ static int dmirror_exclusive(struct zd_mirror_file *dmirror, struct zd_mirror_cm
 			ret = (int)PTR_ERR(page);
 			break;
 		}
-		mutex_lock(&dmirror->mutex);
-		ret = dpt_store(&dmirror->pt, addr >> PAGE_SHIFT, page, DPT_XA_TAG_ATOMIC);
-		mutex_unlock(&dmirror->mutex);
 		/*
-		 * An MADV_DONTNEED between the conversion and our store: its
-		 * invalidation came first and its zap took the entry, so the
-		 * page may go when we let it; the device must not keep it.
+		 * An MADV_DONTNEED since the conversion may have zapped the
+		 * entry, and the page goes when we let it: map it only while
+		 * the CPU's entry is there, checked under our mutex, which a
+		 * later zap's invalidation must take first.
 		 */
-		if (!ret && !dmirror_pte_maps(mm, addr, page)) {
-			mutex_lock(&dmirror->mutex);
-			dpt_erase(&dmirror->pt, addr >> PAGE_SHIFT, addr >> PAGE_SHIFT);
-			mutex_unlock(&dmirror->mutex);
+		mutex_lock(&dmirror->mutex);
+		if (dmirror_pte_maps(mm, addr, page))
+			ret = dpt_store(&dmirror->pt, addr >> PAGE_SHIFT, page, DPT_XA_TAG_ATOMIC);
+		else
 			ret = -EBUSY;
-		}
+		mutex_unlock(&dmirror->mutex);
 		folio_unlock(folio);
 		folio_put(folio);
 		if (ret)
