@@ -695,6 +695,20 @@ vm_fault_t dax_iomap_fault(struct vm_fault *vmf, unsigned int order, pfn_t *pfnp
 /* Layout breaking                                                     */
 /* ------------------------------------------------------------------ */
 
+/*
+ * unmap_mapping_pages() as the kernel's completes: its TLB flush done and
+ * the mappings' references dropped on return.  zonedev drops the last
+ * ones after a grace period (the flush), so wait for those callbacks:
+ * what holds a page after this is a pin or an I/O, never a mapping that
+ * is already gone.
+ */
+static void dax_unmap_sync(struct address_space *mapping, pgoff_t start, pgoff_t nr,
+			   bool even_cows)
+{
+	unmap_mapping_pages(mapping, start, nr, even_cows);
+	rcu_barrier();
+}
+
 static void dax_range_indices(loff_t start, loff_t end, pgoff_t *first, pgoff_t *last)
 {
 	*first = (pgoff_t)(start >> PAGE_SHIFT);
@@ -745,7 +759,7 @@ struct page *dax_layout_busy_page_range(struct address_space *mapping, loff_t st
 		return NULL;
 	dax_range_indices(start, end, &index, &last);
 	/* Whether or not it is mapped now, a page can still be under DMA. */
-	unmap_mapping_pages(mapping, index, last == ULONG_MAX ? 0 : last - index + 1, false);
+	dax_unmap_sync(mapping, index, last == ULONG_MAX ? 0 : last - index + 1, false);
 
 	spin_lock(&mapping->i_pages_lock);
 	while (!page && dax_next_entry(mapping, &index, last)) {
@@ -911,7 +925,7 @@ void truncate_inode_pages_range(struct address_space *mapping, loff_t lstart, lo
 	if (lend < 0)
 		lend = LLONG_MAX;
 	dax_range_indices(lstart, lend, &index, &last);
-	unmap_mapping_pages(mapping, index, last == ULONG_MAX ? 0 : last - index + 1, false);
+	dax_unmap_sync(mapping, index, last == ULONG_MAX ? 0 : last - index + 1, false);
 	for (;;) {
 		struct page *busy = NULL;
 		bool found;
@@ -952,7 +966,7 @@ int invalidate_inode_pages2_range(struct address_space *mapping, pgoff_t start, 
 
 	if (!dax_mapping(mapping) || end < start)
 		return 0;
-	unmap_mapping_pages(mapping, start, end == ULONG_MAX ? 0 : end - start + 1, false);
+	dax_unmap_sync(mapping, start, end == ULONG_MAX ? 0 : end - start + 1, false);
 	for (;;) {
 		dax_entry_t e = 0;
 		bool found;
@@ -1050,7 +1064,7 @@ bool dax_zap_folio(struct folio *folio)
 	mapping = READ_ONCE(folio->mapping);
 	e = cookie & ~DAX_LOCKED;
 	base = dax_entry_index(e, folio->index);
-	unmap_mapping_pages(mapping, base, 1UL << dax_entry_order(e), true);
+	dax_unmap_sync(mapping, base, 1UL << dax_entry_order(e), true);
 
 	spin_lock(&mapping->i_pages_lock);
 	slot = dax_slot(mapping, base);

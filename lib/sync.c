@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <time.h>
 #include <sched.h>
 #include <zonedev/sync.h>
@@ -124,6 +125,15 @@ void *zd_thread_join(struct zd_thread *t)
  */
 void cond_resched(void)
 {
+}
+
+/** msleep() - sleep for @ms milliseconds (a backoff, not a wait for an event) */
+void msleep(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
 }
 
 /* ------------------------------------------------------------------ */

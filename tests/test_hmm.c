@@ -1340,6 +1340,12 @@ static void concurrent_teardown(struct zd_test_env *env, int memory)
 					 (long)PAGE_SIZE);
 		}
 	}
+	/*
+	 * On a loaded machine the reader may not have won a single round
+	 * against the mutations: with the task quiet now, give it time to.
+	 */
+	for (i = 0; i < 5000 && !atomic_long_read(&t.reads_ok); i++)
+		msleep(1);
 	atomic_set(&t.stop, 1);
 	zd_thread_join(&reader);
 	assert_int_equal(atomic_long_read(&t.bad_err), 0);

@@ -974,8 +974,15 @@ static void conc_check(struct conc *c, const unsigned long *pfns)
 			continue;
 		if (!pte_present(pte) || pte_pfn(pte) != hmm_pfn_to_pfn(pfns[i]))
 			conc_error(c, "page %lu: reported pfn %#lx is not mapped", i, pfns[i]);
-		else if (!!(pfns[i] & HMM_PFN_WRITE) != pte_write(pte))
-			conc_error(c, "page %lu: reported %#lx, write differs", i, pfns[i]);
+		/*
+		 * A read-only report may be overtaken by an upgrade: a write
+		 * fault that reuses an exclusive page makes its PTE writable
+		 * without an invalidation, in the kernel too (nothing a mirror
+		 * holds becomes wrong).  A writable report of a PTE that is not
+		 * writable would be.
+		 */
+		else if ((pfns[i] & HMM_PFN_WRITE) && !pte_write(pte))
+			conc_error(c, "page %lu: reported %#lx writable, the PTE is not", i, pfns[i]);
 	}
 	rcu_read_unlock();
 }

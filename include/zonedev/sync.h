@@ -328,6 +328,7 @@ void zd_thread_signal(struct zd_thread *t);
 bool signal_pending(void);
 void flush_signals(void);
 void cond_resched(void);
+void msleep(unsigned int ms);
 
 /* ------------------------------------------------------------------ */
 /* Locks                                                               */

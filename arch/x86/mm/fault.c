@@ -15,7 +15,15 @@
 #include <string.h>
 #include "../../../mm/internal_mm.h"
 
-#define FAULT_RETRY_LIMIT	64
+/*
+ * A fault that keeps resolving without leaving a usable entry is retried,
+ * as the kernel does forever; after FAULT_RETRY_BACKOFF tries the CPU backs
+ * off a millisecond at a time (a driver may be moving the page to and fro
+ * under contention), and only FAULT_LIVELOCK_MS of no progress is reported
+ * as a livelock.
+ */
+#define FAULT_RETRY_BACKOFF	64
+#define FAULT_LIVELOCK_MS	10000
 
 /*
  * The entry that translates @addr, as the page walker finds it: a PUD or PMD
@@ -153,6 +161,7 @@ static long cpu_access(struct zd_task *task, unsigned long addr, void *buf, size
 		size_t chunk = min(len - done, PAGE_SIZE - (a & ~PAGE_MASK));
 		enum cpu_access_result res;
 		unsigned long mce_pfn;
+		unsigned long long since = 0;
 		int tries = 0, err;
 
 		while ((res = cpu_access_page(task->mm, a, (char *)buf + done, chunk, write,
@@ -165,11 +174,16 @@ static long cpu_access(struct zd_task *task, unsigned long addr, void *buf, size
 			err = do_user_addr_fault(task, a, write);
 			if (err)
 				return err;
-			if (++tries == FAULT_RETRY_LIMIT) {
-				zd_report_bug(task->sys, "fault at %#lx resolved %d times without a usable PTE",
-					      a, tries);
+			if (++tries < FAULT_RETRY_BACKOFF)
+				continue;
+			if (!since)
+				since = ktime_get_ns();
+			if (ktime_get_ns() - since > FAULT_LIVELOCK_MS * 1000000ULL) {
+				zd_report_bug(task->sys, "fault at %#lx resolved %d times in %d ms without a usable PTE",
+					      a, tries, FAULT_LIVELOCK_MS);
 				return -EFAULT;
 			}
+			msleep(1);
 		}
 		done += chunk;
 	}
