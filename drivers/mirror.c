@@ -1043,6 +1043,31 @@ static long dmirror_migrate_finalize_and_map(struct migrate_vma *args,
 }
 
 /*
+ * migrate_vma_setup() of the next chunk from @addr: at most
+ * DMIRROR_MIGRATE_PAGES, within one readable VMA (-EINVAL without one).
+ * @args->end tells where the chunk ends.
+ */
+static int dmirror_migrate_setup(struct zd_mirror *mdevice, struct mm_struct *mm,
+				 unsigned long addr, unsigned long end, unsigned long flags,
+				 struct migrate_vma *args, unsigned long *src_pfns,
+				 unsigned long *dst_pfns)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+
+	if (!vma || !(vma->vm_flags & VM_READ))
+		return -EINVAL;
+	memset(args, 0, sizeof(*args));
+	args->vma = vma;
+	args->src = src_pfns;
+	args->dst = dst_pfns;
+	args->start = addr;
+	args->end = min(min(end, addr + (DMIRROR_MIGRATE_PAGES << PAGE_SHIFT)), vma->vm_end);
+	args->pgmap_owner = mdevice->owner;
+	args->flags = flags;
+	return migrate_vma_setup(args);
+}
+
+/*
  * migrate_vma over [@start, @end) to device memory, chunk by chunk within
  * single VMAs.  Returns the pages that moved, or -EINVAL where no readable
  * VMA covers an address (nothing after it is tried).
@@ -1063,26 +1088,11 @@ static long dmirror_migrate_to_device_range(struct zd_mirror_file *dmirror,
 	down_read(&mm->mmap_lock);
 	down_read(&mdevice->release_sem);
 	for (addr = start; addr < end; addr = next) {
-		struct vm_area_struct *vma = vma_lookup(mm, addr);
-
-		if (!vma || !(vma->vm_flags & VM_READ)) {
-			ret = -EINVAL;
-			break;
-		}
-		next = min(end, addr + (DMIRROR_MIGRATE_PAGES << PAGE_SHIFT));
-		if (next > vma->vm_end)
-			next = vma->vm_end;
-
-		args.vma = vma;
-		args.src = src_pfns;
-		args.dst = dst_pfns;
-		args.start = addr;
-		args.end = next;
-		args.pgmap_owner = mdevice->owner;
-		args.flags = MIGRATE_VMA_SELECT_SYSTEM;
-		ret = migrate_vma_setup(&args);
+		ret = dmirror_migrate_setup(mdevice, mm, addr, end, MIGRATE_VMA_SELECT_SYSTEM, &args,
+					    src_pfns, dst_pfns);
 		if (ret)
 			break;
+		next = args.end;
 		dmirror_migrate_alloc_and_copy(&args, dmirror);
 		migrate_vma_pages(&args);
 		dmirror_migrate_unmap_old(&args, dmirror);
@@ -1196,26 +1206,11 @@ static long dmirror_migrate_to_system_range(struct zd_mirror_file *dmirror, unsi
 		return -EINVAL;
 	down_read(&mm->mmap_lock);
 	for (addr = start; addr < end; addr = next) {
-		struct vm_area_struct *vma = vma_lookup(mm, addr);
-
-		if (!vma || !(vma->vm_flags & VM_READ)) {
-			ret = -EINVAL;
-			break;
-		}
-		next = min(end, addr + (DMIRROR_MIGRATE_PAGES << PAGE_SHIFT));
-		if (next > vma->vm_end)
-			next = vma->vm_end;
-
-		args.vma = vma;
-		args.src = src_pfns;
-		args.dst = dst_pfns;
-		args.start = addr;
-		args.end = next;
-		args.pgmap_owner = mdevice->owner;
-		args.flags = dmirror_select_device(mdevice);
-		ret = migrate_vma_setup(&args);
+		ret = dmirror_migrate_setup(mdevice, mm, addr, end, dmirror_select_device(mdevice),
+					    &args, src_pfns, dst_pfns);
 		if (ret)
 			break;
+		next = args.end;
 		if (dmirror_devmem_fault_alloc_and_copy(&args, mdevice->owner, dmirror))
 			ret = -ENOMEM;
 		migrate_vma_pages(&args);
