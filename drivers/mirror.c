@@ -777,7 +777,14 @@ static int dmirror_do_fault(struct zd_mirror_file *dmirror, struct hmm_range *ra
 }
 
 /* R1-R6 of the notifier protocol for one hmm_range, with a timeout. */
-static int dmirror_range_fault(struct zd_mirror_file *dmirror, struct hmm_range *range)
+/*
+ * The driver side of the notifier protocol (spec §4.3, R1-R5): fault or
+ * snapshot @range until no invalidation overlapped it, within
+ * DMIRROR_RANGE_FAULT_TIMEOUT.  Returns 0 with dmirror->mutex held (the
+ * caller programs the device table from range->hmm_pfns, then unlocks),
+ * or an error without it.
+ */
+static int dmirror_range_fault_locked(struct zd_mirror_file *dmirror, struct hmm_range *range)
 {
 	unsigned long long timeout = ktime_get_ns() +
 				     DMIRROR_RANGE_FAULT_TIMEOUT * 1000000ULL;
@@ -797,12 +804,18 @@ static int dmirror_range_fault(struct zd_mirror_file *dmirror, struct hmm_range 
 			return ret;
 		}
 		mutex_lock(&dmirror->mutex);
-		if (mmu_interval_read_retry(range->notifier, range->notifier_seq)) {
-			mutex_unlock(&dmirror->mutex);
-			continue;
-		}
-		break;
+		if (!mmu_interval_read_retry(range->notifier, range->notifier_seq))
+			return 0;
+		mutex_unlock(&dmirror->mutex);
 	}
+}
+
+static int dmirror_range_fault(struct zd_mirror_file *dmirror, struct hmm_range *range)
+{
+	int ret = dmirror_range_fault_locked(dmirror, range);
+
+	if (ret)
+		return ret;
 	ret = dmirror_do_fault(dmirror, range);
 	mutex_unlock(&dmirror->mutex);
 	return ret;
@@ -1338,8 +1351,6 @@ static const struct mmu_interval_notifier_ops dmirror_mrn_ops = {
 static int dmirror_range_snapshot(struct zd_mirror_file *dmirror, struct hmm_range *range,
 				  unsigned char *perm)
 {
-	unsigned long long timeout = ktime_get_ns() +
-				     DMIRROR_RANGE_FAULT_TIMEOUT * 1000000ULL;
 	struct mm_struct *mm = dmirror->mm;
 	struct dmirror_interval notifier = { .dmirror = dmirror };
 	unsigned long i, n;
@@ -1350,27 +1361,9 @@ static int dmirror_range_snapshot(struct zd_mirror_file *dmirror, struct hmm_ran
 					   range->end - range->start, &dmirror_mrn_ops);
 	if (ret)
 		return ret;
-	for (;;) {
-		if (ktime_get_ns() > timeout) {
-			ret = -EBUSY;
-			goto out;
-		}
-		range->notifier_seq = mmu_interval_read_begin(range->notifier);
-		down_read(&mm->mmap_lock);
-		ret = hmm_range_fault(range);
-		up_read(&mm->mmap_lock);
-		if (ret) {
-			if (ret == -EBUSY)
-				continue;
-			goto out;
-		}
-		mutex_lock(&dmirror->mutex);
-		if (mmu_interval_read_retry(range->notifier, range->notifier_seq)) {
-			mutex_unlock(&dmirror->mutex);
-			continue;
-		}
-		break;
-	}
+	ret = dmirror_range_fault_locked(dmirror, range);
+	if (ret)
+		goto out;
 	n = (range->end - range->start) >> PAGE_SHIFT;
 	for (i = 0; i < n; i++)
 		perm[i] = dmirror_mkentry(dmirror, range->hmm_pfns[i]);

@@ -348,8 +348,8 @@ static bool dax_page_is_unpinned(struct page *page)
  * new EMPTY one if there was none; DAX_CONFLICT when a PMD is asked for
  * over PTE entries; 0 with *@ret set on failure.
  */
-static dax_entry_t grab_mapping_entry(struct vm_fault *vmf, struct address_space *mapping,
-				      pgoff_t index, unsigned int order, vm_fault_t *ret)
+static dax_entry_t grab_mapping_entry(struct address_space *mapping, pgoff_t index,
+				      unsigned int order, vm_fault_t *ret)
 {
 	dax_entry_t e;
 	pgoff_t i;
@@ -401,7 +401,6 @@ retry:
 		mapping->nrpages += 1UL << order;
 	}
 	spin_unlock(&mapping->i_pages_lock);
-	(void)vmf;
 	return dax_value(e);
 }
 
@@ -635,7 +634,7 @@ static vm_fault_t dax_iomap_fault_order(struct vm_fault *vmf, unsigned int order
 	else if (write)
 		iomap_flags |= IOMAP_WRITE;
 
-	entry = grab_mapping_entry(vmf, mapping, index, order, &ret);
+	entry = grab_mapping_entry(mapping, index, order, &ret);
 	if (entry == DAX_CONFLICT)
 		return VM_FAULT_FALLBACK;
 	if (!entry)
